@@ -14,11 +14,14 @@ PACKAGES=(
   libcli11-dev                                   # the `primer` command line
   libgtest-dev libgmock-dev                      # tests
   libbenchmark-dev                               # bench/
-  nodejs npm                                     # reference tokenizers (Hugging Face JS) for goldens
   python3 python3-jinja2                         # chat-template goldens (reference renderer)
 )
 
 missing=()
+# Node.js + npm (reference tokenizers for goldens and benchmarks): the machine image ships Node 20
+# with npm; Debian's own nodejs/npm packages are the fallback on a bare Debian.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
