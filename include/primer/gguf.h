@@ -14,17 +14,22 @@
 // The reader validates everything before handing out views: magic, version, counts against the
 // file size, string lengths, value types, nested-array depth, duplicate keys and tensor names,
 // tensor dims (no zero, no overflow), types, offsets, alignment and that every tensor's bytes lie
-// inside the file. Errors name the offending key/tensor and byte offset: "[gguf] f.gguf: key
-// 'tokenizer.ggml.tokens': array count 1e12 exceeds remaining file size at offset 1234".
+// inside the file (and that no two tensors' bytes overlap). Errors name the offending key/tensor
+// and byte offset: "[gguf] f.gguf: key 'tokenizer.ggml.tokens': array count 1000000000000 of
+// string exceeds what the remaining 1234 bytes can hold at offset 56". Limits: n_dims 1..4,
+// arrays nested at most 8 deep, bools 0 or 1, general.alignment a u32 power of two. Files
+// without tensors may omit the final padding (as ggml accepts).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "primer/error.h"
@@ -90,6 +95,8 @@ class GgufFile {
 
   uint32_t version() const { return version_; }
   uint32_t alignment() const { return alignment_; }
+  // Byte offset of the tensor data section (end of the tensor infos, rounded up to alignment()).
+  uint64_t data_offset() const { return data_offset_; }
   const std::string& name() const { return name_; }
 
   // Metadata, in file order.
@@ -115,26 +122,56 @@ class GgufFile {
   std::shared_ptr<MappedFile> file_;  // null when parsing caller-owned bytes
   uint32_t version_ = 0;
   uint32_t alignment_ = 32;
+  uint64_t data_offset_ = 0;
   std::vector<std::pair<std::string_view, GgufValue>> kvs_;
   std::map<std::string_view, size_t> kv_index_;
   std::vector<GgufTensorInfo> tensors_;
   std::map<std::string_view, size_t> tensor_index_;
 };
 
+// An array value for GgufWriter::add_array, by elem_type: numeric/bool elements packed
+// little-endian in `raw` (count = raw.size() / element size), `strings`, or nested `arrays`.
+struct GgufArray {
+  GgufValueType elem_type = GgufValueType::kUint8;
+  std::vector<uint8_t> raw;
+  std::vector<std::string> strings;
+  std::vector<GgufArray> arrays;
+
+  // T: uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float, uint64_t, int64_t, double.
+  template <class T>
+  static GgufArray of(const std::vector<T>& v);
+  static GgufArray of_bools(const std::vector<bool>& v);
+  static GgufArray of_strings(std::vector<std::string> v);
+  static GgufArray of_arrays(std::vector<GgufArray> v);
+};
+
 // Builds a GGUF file in memory and writes it. Used by tests (hostile files, tiny models),
-// quantization and training export.
+// quantization and training export. Keys are written verbatim and in call order: adding a key
+// twice writes it twice (the reader rejects that), which hostile-file tests rely on.
 class GgufWriter {
  public:
-  void set_alignment(uint32_t alignment);  // also writes general.alignment
+  // Lays tensor data out at multiples of `alignment` (must be > 0) and writes (or replaces)
+  // general.alignment. A general.alignment added with add_uint32 is written as given but does
+  // not change the layout (hostile-file tests use this).
+  void set_alignment(uint32_t alignment);
+  void add_uint8(const std::string& key, uint8_t v);
+  void add_int8(const std::string& key, int8_t v);
+  void add_uint16(const std::string& key, uint16_t v);
+  void add_int16(const std::string& key, int16_t v);
   void add_uint32(const std::string& key, uint32_t v);
   void add_int32(const std::string& key, int32_t v);
   void add_uint64(const std::string& key, uint64_t v);
+  void add_int64(const std::string& key, int64_t v);
   void add_float32(const std::string& key, float v);
+  void add_float64(const std::string& key, double v);
   void add_bool(const std::string& key, bool v);
   void add_string(const std::string& key, const std::string& v);
   void add_string_array(const std::string& key, const std::vector<std::string>& v);
   void add_float32_array(const std::string& key, const std::vector<float>& v);
   void add_int32_array(const std::string& key, const std::vector<int32_t>& v);
+  void add_array(const std::string& key, const GgufArray& v);
+  // Copies a value read by GgufFile (any type, nested arrays included), e.g. to rewrite a file.
+  void add_value(const std::string& key, const GgufValue& v);
   // dims: ne[0] first. `data` must hold exactly the bytes the type and dims imply.
   void add_tensor(const std::string& name, GgmlType type, const std::vector<uint64_t>& dims,
                   std::span<const uint8_t> data);
@@ -149,5 +186,24 @@ class GgufWriter {
   std::vector<Tensor> tensors_;
   uint32_t alignment_ = 32;
 };
+
+template <class T>
+GgufArray GgufArray::of(const std::vector<T>& v) {
+  GgufArray a;
+  if constexpr (std::is_same_v<T, uint8_t>) a.elem_type = GgufValueType::kUint8;
+  else if constexpr (std::is_same_v<T, int8_t>) a.elem_type = GgufValueType::kInt8;
+  else if constexpr (std::is_same_v<T, uint16_t>) a.elem_type = GgufValueType::kUint16;
+  else if constexpr (std::is_same_v<T, int16_t>) a.elem_type = GgufValueType::kInt16;
+  else if constexpr (std::is_same_v<T, uint32_t>) a.elem_type = GgufValueType::kUint32;
+  else if constexpr (std::is_same_v<T, int32_t>) a.elem_type = GgufValueType::kInt32;
+  else if constexpr (std::is_same_v<T, float>) a.elem_type = GgufValueType::kFloat32;
+  else if constexpr (std::is_same_v<T, uint64_t>) a.elem_type = GgufValueType::kUint64;
+  else if constexpr (std::is_same_v<T, int64_t>) a.elem_type = GgufValueType::kInt64;
+  else if constexpr (std::is_same_v<T, double>) a.elem_type = GgufValueType::kFloat64;
+  else static_assert(sizeof(T) == 0, "GgufArray::of: not a GGUF numeric type");
+  a.raw.resize(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(a.raw.data(), v.data(), a.raw.size());  // host is little-endian
+  return a;
+}
 
 }  // namespace primer
