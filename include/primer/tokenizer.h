@@ -37,7 +37,9 @@ struct EncodeOptions {
   bool add_special = true;
   // Match special/control tokens written in the text ("<|im_start|>") as those tokens. Servers
   // must set this to false for user-supplied text so it cannot inject control tokens; the text
-  // is then tokenized as ordinary characters.
+  // is then tokenized as ordinary characters. Non-special added tokens (Qwen's <think>,
+  // <tool_call>; Gemma's <unusedN>) are matched either way, as in HF (encode_special_tokens)
+  // and llama.cpp (parse_special=false).
   bool parse_special = true;
 };
 
@@ -60,9 +62,13 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  // Text may hold any bytes; invalid UTF-8 is handled as the reference does (byte-level BPE
-  // encodes the raw bytes; SentencePiece maps them through byte fallback or unk).
+  // Text may hold any bytes. Invalid UTF-8 is first replaced as the reference runtimes see it:
+  // each maximal ill-formed subsequence becomes one U+FFFD (Unicode §3.9 "maximal subpart",
+  // what node's TextDecoder and Python's errors="replace" do), so ids match Hugging Face's.
   std::vector<TokenId> encode(std::string_view text, const EncodeOptions& opts = {}) const;
+  // Always returns valid UTF-8: bytes the decoder chain produces that do not form complete
+  // characters become U+FFFD (same rule). Unknown ids are skipped. No clean-up of spaces before
+  // punctuation is done (transformers' clean_up_tokenization_spaces is not applied).
   std::string decode(const std::vector<TokenId>& ids, const DecodeOptions& opts = {}) const;
 
   // The raw vocabulary string of a token ("Ġhello", "▁the", "<0x0A>", "<|im_end|>").
@@ -89,12 +95,16 @@ class Tokenizer {
 
  private:
   explicit Tokenizer(std::unique_ptr<TokenizerImpl> impl);
+  friend Result<Tokenizer> make_tokenizer(std::unique_ptr<TokenizerImpl> impl);  // loaders
   std::unique_ptr<TokenizerImpl> impl_;
 };
 
 // Incremental decoder for streaming generation: feed ids one at a time; returns only complete
 // UTF-8 text (never half a character), holding incomplete bytes until they complete or flush().
 // Produces exactly the same total text as Tokenizer::decode over all ids.
+// Cost: each push decodes only a short window (the ids of the previous emission as context plus
+// the ids not yet emitted), so a stream of n ids costs O(n). Not thread-safe (one per stream);
+// the Tokenizer must outlive it.
 class StreamDecoder {
  public:
   explicit StreamDecoder(const Tokenizer& tok, DecodeOptions opts = {});
@@ -104,8 +114,8 @@ class StreamDecoder {
  private:
   const Tokenizer* tok_;
   DecodeOptions opts_;
-  std::vector<TokenId> ids_;
-  std::string emitted_;
+  std::vector<TokenId> ids_;  // window: [0, prefix_end_) context already emitted, then pending
+  size_t prefix_end_ = 0;     // ids_[0, prefix_end_): context whose text was already emitted
 };
 
 }  // namespace primer

@@ -1,0 +1,93 @@
+#include "tokenizer/tokenizer_impl.h"
+
+#include <algorithm>
+
+namespace primer {
+namespace tok {
+
+TokenId Vocab::push_back(std::string piece, TokenAttr attr, float score) {
+  TokenId id = static_cast<TokenId>(pieces.size());
+  index.emplace(piece, id);  // keeps the first id of a duplicate piece
+  pieces.push_back(std::move(piece));
+  attrs.push_back(attr);
+  if (!scores.empty() || score != 0.0f) {
+    scores.resize(pieces.size() - 1, 0.0f);
+    scores.push_back(score);
+  }
+  return id;
+}
+
+}  // namespace tok
+
+void add_end_of_generation_ids(TokenizerImpl& impl) {
+  // Texts of the control tokens that end a turn or a document in common chat models (the list
+  // llama.cpp uses to mark end-of-generation tokens).
+  static constexpr std::string_view kEndOfGeneration[] = {
+      "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|endoftext|>", "<|end_of_text|>", "<|end|>",
+      "<end_of_turn>", "<|return|>", "<|call|>", "<EOT>", "_<EOT>", "<end_of_utterance>", "</s>"};
+  auto add = [&](TokenId id) {
+    if (std::find(impl.eos_ids.begin(), impl.eos_ids.end(), id) == impl.eos_ids.end()) {
+      impl.eos_ids.push_back(id);
+    }
+  };
+  if (impl.eos) add(*impl.eos);
+  for (std::string_view text : kEndOfGeneration) {
+    auto id = impl.vocab.find(text);
+    if (id && impl.vocab.attrs[*id] == TokenAttr::kControl) add(*id);
+  }
+}
+
+Status finish_tokenizer(TokenizerImpl& impl) {
+  const char* op = "[tokenizer]";
+  if (!impl.model) return make_error("%s no model", op);
+  tok::Vocab& vocab = impl.vocab;
+  if (vocab.pieces.empty()) return make_error("%s the vocabulary is empty", op);
+  if (vocab.attrs.size() != vocab.pieces.size()) vocab.attrs.resize(vocab.pieces.size(), TokenAttr::kNormal);
+  if (!vocab.scores.empty() && vocab.scores.size() != vocab.pieces.size()) {
+    vocab.scores.resize(vocab.pieces.size(), 0.0f);
+  }
+  auto check_id = [&](std::optional<TokenId> id, const char* what) -> Status {
+    if (id && !vocab.valid(*id)) {
+      return make_error("%s %s id %d is outside the vocabulary (size %zu)", op, what, *id, vocab.size());
+    }
+    return ok_status();
+  };
+  PRIMER_TRY(check_id(impl.bos, "bos"));
+  PRIMER_TRY(check_id(impl.eos, "eos"));
+  for (TokenId id : impl.eos_ids) PRIMER_TRY(check_id(id, "eos_ids"));
+  for (TokenId id : impl.post_processor.prefix) PRIMER_TRY(check_id(id, "post_processor"));
+  for (TokenId id : impl.post_processor.suffix) PRIMER_TRY(check_id(id, "post_processor"));
+
+  impl.is_special.assign(vocab.size(), 0);
+  std::vector<tok::AddedToken> raw_tokens, norm_tokens;
+  std::vector<std::string> raw_contents, norm_contents;
+  for (const tok::AddedToken& t : impl.added_tokens) {
+    if (!vocab.valid(t.id)) {
+      return make_error("%s added token '%s': id %d is outside the vocabulary (size %zu)", op,
+                        t.content.c_str(), t.id, vocab.size());
+    }
+    TokenAttr& attr = vocab.attrs[t.id];
+    if (attr == TokenAttr::kNormal || attr == TokenAttr::kUnused) {
+      attr = t.special ? TokenAttr::kControl : TokenAttr::kUserDefined;
+    }
+    if (t.special) impl.is_special[t.id] = 1;
+    if (t.normalized && impl.normalizer) {
+      std::string content = t.content;
+      impl.normalizer->normalize(content);
+      norm_tokens.push_back(t);
+      norm_contents.push_back(std::move(content));
+    } else {
+      raw_tokens.push_back(t);
+      raw_contents.push_back(t.content);
+    }
+  }
+  for (size_t id = 0; id < vocab.size(); ++id) {
+    if (vocab.attrs[id] == TokenAttr::kControl) impl.is_special[id] = 1;
+  }
+  impl.raw_matcher.build(raw_tokens, raw_contents);
+  impl.normalized_matcher.build(norm_tokens, norm_contents);
+  add_end_of_generation_ids(impl);
+  return ok_status();
+}
+
+}  // namespace primer
