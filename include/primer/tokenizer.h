@@ -114,8 +114,13 @@ class StreamDecoder {
  private:
   const Tokenizer* tok_;
   DecodeOptions opts_;
+  std::string window_text(size_t n) const;
+  void advance_window();
+
   std::vector<TokenId> ids_;  // window: [0, prefix_end_) context already emitted, then pending
   size_t prefix_end_ = 0;     // ids_[0, prefix_end_): context whose text was already emitted
+  bool window_at_text_start_ = true;  // ids_[0] is the first id of the stream
+  mutable std::vector<TokenId> scratch_;  // anchor + window, reused
 };
 
 }  // namespace primer

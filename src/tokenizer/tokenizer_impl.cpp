@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer_impl.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace primer {
 namespace tok {
@@ -36,6 +37,24 @@ void add_end_of_generation_ids(TokenizerImpl& impl) {
     if (id && impl.vocab.attrs[*id] == TokenAttr::kControl) add(*id);
   }
 }
+
+namespace {
+
+// See TokenizerImpl::stream_anchor. Byte and single-character tokens sit early in every
+// vocabulary we load, so the scan is short.
+std::optional<TokenId> find_stream_anchor(const TokenizerImpl& impl) {
+  const size_t n = impl.vocab.size();
+  for (size_t i = 0; i < n; ++i) {
+    TokenId id = static_cast<TokenId>(i);
+    TokenAttr attr = impl.vocab.attrs[i];
+    if (impl.is_special[i] || (attr != TokenAttr::kNormal && attr != TokenAttr::kByte)) continue;
+    std::string text = decode_to_bytes(impl, &id, 1, false);
+    if (text.size() == 1 && std::isalnum(static_cast<unsigned char>(text[0]))) return id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Status finish_tokenizer(TokenizerImpl& impl) {
   const char* op = "[tokenizer]";
@@ -87,6 +106,7 @@ Status finish_tokenizer(TokenizerImpl& impl) {
   impl.raw_matcher.build(raw_tokens, raw_contents);
   impl.normalized_matcher.build(norm_tokens, norm_contents);
   add_end_of_generation_ids(impl);
+  impl.stream_anchor = find_stream_anchor(impl);
   return ok_status();
 }
 

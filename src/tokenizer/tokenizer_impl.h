@@ -266,6 +266,10 @@ struct TokenizerImpl {
   tok::AddedTokenMatcher normalized_matcher;      // added tokens with normalized == true
   std::vector<uint8_t> is_special;                // id -> 1 for special added/control tokens
   std::string empty_piece;                        // returned by piece() for invalid ids
+  // A normal token that decodes, alone, to one ASCII letter or digit. StreamDecoder puts it in
+  // front of a window that does not start the text, so start-of-text decoder rules (Strip,
+  // Metaspace's first "▁", WordPiece's first piece) do not fire in the middle of a stream.
+  std::optional<TokenId> stream_anchor;
 };
 
 // Runs the encode pipeline described at the top of this file.

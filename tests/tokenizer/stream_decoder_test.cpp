@@ -92,5 +92,21 @@ TEST(StreamDecoder, LeadingSpaceRulesMatchDecode) {
   EXPECT_EQ(tok->decode(ids), "<s>  Hello  world");
 }
 
+TEST(StreamDecoder, StartOfTextRulesDoNotFireMidStream) {
+  // Regression (found by fuzz_tokenizer_json): with Fuse + Strip(start=2), decoding a window
+  // that began mid-stream stripped the space of a "▁" that follows already-emitted text.
+  std::string json = testing::read_file_or_empty(PRIMER_SOURCE_DIR "/fuzz/corpus/tokenizer_json/spm_byte_fallback.json");
+  const std::string from = "\"start\":1";
+  size_t at = json.find(from);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, from.size(), "\"start\":2");
+  auto tok = Tokenizer::from_hf_json(json);
+  ASSERT_TRUE(tok.ok()) << tok.error().message;
+  for (const char* text : {"Hello  w", "  Hello", "w w  w   w", " ", "Hello \xE4\xBD\xA0 w"}) {
+    std::vector<TokenId> ids = tok->encode(text);
+    EXPECT_EQ(stream_all(*tok, ids), tok->decode(ids)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace primer
