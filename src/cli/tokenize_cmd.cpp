@@ -3,8 +3,10 @@
 //   primer tokenize --tokenizer tokenizer.json [--config tokenizer_config.json] "Hello"
 //   primer tokenize --gguf model.gguf --pieces -            (text from stdin)
 //
-// Output: ids separated by spaces on one line (default, --ids), or one "id<TAB>piece" line per
-// token (--pieces).
+// Output: ids separated by spaces on one line (default, --ids), or one "id<TAB>piece<TAB>text"
+// line per token (--pieces): the raw vocabulary piece ("Ġworld") and the text it adds to the
+// decoded output (" world"; empty while a character is split across tokens, with \n \r \t
+// escaped).
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -52,10 +54,20 @@ int run(const TokenizeOptions& o) {
   std::vector<TokenId> ids = tok->encode(read_text_arg(o.text), eo);
   std::string out;
   if (o.pieces) {
+    StreamDecoder stream(*tok);
     for (TokenId id : ids) {
       out += std::to_string(id);
       out += '\t';
       out += tok->piece(id);
+      out += '\t';
+      for (char c : stream.push(id)) {
+        switch (c) {
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          default: out += c;
+        }
+      }
       out += '\n';
     }
   } else {
@@ -79,7 +91,7 @@ void register_tokenize(CLI::App& app, CliContext& ctx) {
   sub->add_option("--config", opts->config_json,
                   "tokenizer_config.json (optional, with --tokenizer)");
   auto* ids = sub->add_flag("--ids", opts->ids, "Print ids separated by spaces (the default)");
-  auto* pieces = sub->add_flag("--pieces", opts->pieces, "Print one 'id<TAB>piece' line per token");
+  auto* pieces = sub->add_flag("--pieces", opts->pieces, "Print one 'id<TAB>piece<TAB>text' line per token");
   ids->excludes(pieces);
   sub->add_flag("--no-special", opts->no_special,
                 "Do not add the tokens the model adds around text (BOS/EOS)");

@@ -58,7 +58,7 @@ TEST(TokenizeCli, IdsPiecesAndFlags) {
 
   RunResult pieces = run(files + " --pieces --no-special 'Hi there'");
   EXPECT_EQ(pieces.exit_code, 0);
-  EXPECT_EQ(pieces.out, "13347\tHi\n1070\t\u0120there\n");
+  EXPECT_EQ(pieces.out, "13347\tHi\tHi\n1070\t\u0120there\t there\n");
 
   RunResult stdin_run = run(files + " --no-special - < " + dir + "/tokenizer_config.json");
   EXPECT_EQ(stdin_run.exit_code, 0);
