@@ -2,7 +2,7 @@
 
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/unicode_props.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
@@ -12,7 +12,7 @@ char32_t codepoint_before(std::string_view s, size_t end, size_t* start) {
   size_t p = end - 1;
   while (p > 0 && (static_cast<uint8_t>(s[p]) & 0xC0) == 0x80) --p;
   char32_t cp = 0xFFFD;
-  utf8_next(s, p, &cp);
+  utf8::next(s, p, &cp);
   *start = p;
   return cp;
 }
@@ -87,7 +87,7 @@ void AddedTokenMatcher::split(std::string_view text, bool parse_special,
       size_t prev_start = 0;
       bool word_before = begin > 0 && is_alphanumeric(codepoint_before(text, begin, &prev_start));
       char32_t next_cp = 0;
-      bool word_after = end < text.size() && utf8_next(text, end, &next_cp) > 0 &&
+      bool word_after = end < text.size() && utf8::next(text, end, &next_cp) > 0 &&
                         is_alphanumeric(next_cp);
       if (word_before || word_after) {
         ++pos;
@@ -105,7 +105,7 @@ void AddedTokenMatcher::split(std::string_view text, bool parse_special,
     if (entry.rstrip) {
       char32_t cp = 0;
       size_t n = 0;
-      while (end < text.size() && (n = utf8_next(text, end, &cp)) > 0 && is_whitespace(cp)) end += n;
+      while (end < text.size() && (n = utf8::next(text, end, &cp)) > 0 && is_whitespace(cp)) end += n;
     }
     if (begin > text_start) out.push_back(TextSegment{text_start, begin, -1});
     out.push_back(TextSegment{begin, end, entry.id});

@@ -6,7 +6,7 @@
 #include <queue>
 
 #include "tokenizer/string_hash.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
@@ -95,7 +95,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const Vocab& vocab, const Mer
   for (size_t id = 0; id < vocab.pieces.size(); ++id) {
     const std::string& piece = vocab.pieces[id];
     char32_t cp = 0;
-    if (!piece.empty() && utf8_next(piece, 0, &cp) == piece.size() && cp < 0x800 &&
+    if (!piece.empty() && utf8::next(piece, 0, &cp) == piece.size() && cp < 0x800 &&
         m->pieces_.find(piece) == static_cast<TokenId>(id)) {
       m->small_char_ids_[cp] = static_cast<TokenId>(id);
     }
@@ -117,7 +117,7 @@ void BpeModel::build_joinable(const Vocab& vocab) {
     size_t i = 0;
     while (i < piece.size()) {
       char32_t cp = 0;
-      size_t n = utf8_next(piece, i, &cp);
+      size_t n = utf8::next(piece, i, &cp);
       if (n == 0) {  // not UTF-8: treat the byte as its own "character" (never a barrier)
         n = 1;
         cp = 0x110000 + static_cast<uint8_t>(piece[i]);
@@ -177,7 +177,7 @@ void BpeModel::build_symbols(std::string_view word, std::vector<Symbol>& symbols
   size_t i = 0;
   while (i < word.size()) {
     char32_t cp = 0;
-    size_t n = utf8_next(word, i, &cp);
+    size_t n = utf8::next(word, i, &cp);
     if (n == 0) {
       n = 1;
       cp = 0xFFFD;  // a stray byte (only reachable with unsanitized input): never a vocab char
@@ -195,7 +195,7 @@ void BpeModel::build_symbols(std::string_view word, std::vector<Symbol>& symbols
       if (last) affixed += options_.end_of_word_suffix;
       s = affixed;
       id = pieces_.find(s);
-    } else if (cp != 0xFFFD || ch == kReplacementChar) {
+    } else if (cp != 0xFFFD || ch == utf8::kReplacementChar) {
       id = char_id(ch, cp);
     }
     if (id >= 0) {
@@ -332,7 +332,7 @@ void BpeModel::tokenize(std::string_view word, std::vector<TokenId>& out) const 
   size_t i = 0;
   while (i < word.size()) {
     char32_t cp = 0;
-    size_t n = utf8_next(word, i, &cp);
+    size_t n = utf8::next(word, i, &cp);
     bool known = n > 0 && char_id(word.substr(i, n), cp) >= 0;
     if (n == 0) n = 1;
     if (prev_known && known && !joinable(prev, cp)) {

@@ -7,7 +7,7 @@
 #include "tokenizer/byte_level.h"
 #include "tokenizer/regex.h"
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
@@ -38,7 +38,7 @@ class ReplaceDecoder final : public Decoder {
     for (std::string& t : tokens) {
       // Regex matching needs valid UTF-8; raw bytes only appear when an earlier decoder
       // produced them.
-      if (is_regex_ && !is_valid_utf8(t)) t = sanitize_utf8(t);
+      if (is_regex_ && !utf8::is_valid(t)) t = utf8::sanitize(t);
       t = regex_.replace_all(t, content_);
     }
   }

@@ -12,7 +12,7 @@
 #include "tokenizer/regex.h"
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/unicode_props.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
@@ -93,14 +93,14 @@ class StripNormalizer final : public Normalizer {
     if (side_ != StripSide::kRight) {
       char32_t cp = 0;
       size_t n = 0;
-      while (begin < end && (n = utf8_next(text, begin, &cp)) > 0 && is_whitespace(cp)) begin += n;
+      while (begin < end && (n = utf8::next(text, begin, &cp)) > 0 && is_whitespace(cp)) begin += n;
     }
     if (side_ != StripSide::kLeft) {
       while (end > begin) {
         size_t p = end - 1;
         while (p > begin && (static_cast<uint8_t>(text[p]) & 0xC0) == 0x80) --p;
         char32_t cp = 0;
-        if (utf8_next(text, p, &cp) == 0 || !is_whitespace(cp)) break;
+        if (utf8::next(text, p, &cp) == 0 || !is_whitespace(cp)) break;
         end = p;
       }
     }
@@ -120,7 +120,7 @@ class StripAccentsNormalizer final : public Normalizer {
     size_t i = 0;
     while (i < text.size()) {
       char32_t cp = 0;
-      size_t n = utf8_next(text, i, &cp);
+      size_t n = utf8::next(text, i, &cp);
       if (n == 0) n = 1;
       if (u_charType(static_cast<UChar32>(cp)) != U_NON_SPACING_MARK) out.append(text, i, n);
       i += n;

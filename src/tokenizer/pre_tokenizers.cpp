@@ -7,7 +7,7 @@
 #include "tokenizer/split.h"
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/unicode_props.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 
@@ -110,7 +110,7 @@ class CharClassPreTokenizer final : public PreTokenizer {
     size_t i = 0;
     while (i < text.size()) {
       char32_t cp = 0;
-      size_t n = utf8_next(text, i, &cp);
+      size_t n = utf8::next(text, i, &cp);
       if (n == 0) {
         n = 1;
       } else if (pred_(cp)) {

@@ -3,14 +3,14 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
 
 // Length of the UTF-8 character starting at p[i] (1 for ASCII / stray bytes).
 size_t char_len(std::string_view p, size_t i) {
-  size_t n = utf8_next(p, i);
+  size_t n = utf8::next(p, i);
   return n == 0 ? 1 : n;
 }
 

@@ -7,7 +7,7 @@
 // a Strip(start=2) decoder must not remove the space of a "▁" that follows emitted text.
 #include "primer/tokenizer.h"
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kMaxPendingIds = 64;
 
 std::string to_text(std::string_view bytes) {
-  return tok::is_valid_utf8(bytes) ? std::string(bytes) : tok::sanitize_utf8(bytes);
+  return utf8::is_valid(bytes) ? std::string(bytes) : utf8::sanitize(bytes);
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ std::string StreamDecoder::push(TokenId id) {
   size_t pending = ids_.size() - prefix_end_;
   if (stable) {
     std::string_view delta = std::string_view(all).substr(context.size());
-    if (delta.empty() || tok::utf8_complete_prefix(delta) != delta.size()) {
+    if (delta.empty() || utf8::complete_prefix(delta) != delta.size()) {
       if (pending < kMaxPendingIds) return "";  // wait for the character to complete
     }
     std::string out = to_text(delta);

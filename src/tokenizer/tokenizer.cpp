@@ -2,7 +2,7 @@
 #include "primer/tokenizer.h"
 
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer {
 namespace {
@@ -24,8 +24,8 @@ void encode_plain(const TokenizerImpl& impl, std::string_view text, bool at_text
 std::vector<TokenId> encode_impl(const TokenizerImpl& impl, std::string_view text,
                                  const EncodeOptions& opts) {
   std::string sanitized;
-  if (!tok::is_valid_utf8(text)) {
-    sanitized = tok::sanitize_utf8(text);
+  if (!utf8::is_valid(text)) {
+    sanitized = utf8::sanitize(text);
     text = sanitized;
   }
   std::vector<TokenId> ids;
@@ -99,8 +99,8 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const EncodeOption
 
 std::string Tokenizer::decode(const std::vector<TokenId>& ids, const DecodeOptions& opts) const {
   std::string bytes = decode_to_bytes(*impl_, ids.data(), ids.size(), opts.skip_special);
-  if (tok::is_valid_utf8(bytes)) return bytes;
-  return tok::sanitize_utf8(bytes);
+  if (utf8::is_valid(bytes)) return bytes;
+  return utf8::sanitize(bytes);
 }
 
 const std::string& Tokenizer::piece(TokenId id) const {

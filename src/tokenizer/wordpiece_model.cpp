@@ -1,7 +1,7 @@
 // WordPiece over a GGUF ("▁"-prefixed) vocabulary (contract in wordpiece_model.h).
 #include "tokenizer/wordpiece_model.h"
 
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 
@@ -23,7 +23,7 @@ void WordPieceModel::tokenize(std::string_view word, std::vector<TokenId>& out) 
   bounds.reserve(word.size() + 1);
   for (size_t pos = 0; pos < word.size();) {
     bounds.push_back(pos);
-    size_t n = utf8_next(word, pos);
+    size_t n = utf8::next(word, pos);
     pos += n == 0 ? 1 : n;
   }
   bounds.push_back(word.size());

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer::tok {
 namespace {
@@ -57,7 +57,7 @@ TEST(Decoders, MistralChain) {
   // An incomplete byte run stays raw here; Tokenizer::decode turns it into one U+FFFD.
   V out = run(*seq, {"\u2581a", "<0xE4>", "<0xBD>", "b"});
   EXPECT_EQ(out, (V{"a\xE4\xBD" "b"}));
-  EXPECT_EQ(sanitize_utf8(out[0]), "a\uFFFD" "b");
+  EXPECT_EQ(utf8::sanitize(out[0]), "a\uFFFD" "b");
 }
 
 }  // namespace

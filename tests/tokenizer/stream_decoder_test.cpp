@@ -4,7 +4,7 @@
 #include <random>
 
 #include "test_util.h"
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
 namespace primer {
 namespace {
@@ -16,11 +16,11 @@ std::string stream_all(const Tokenizer& tok, const std::vector<TokenId>& ids,
   std::string out;
   for (TokenId id : ids) {
     std::string chunk = sd.push(id);
-    EXPECT_TRUE(tok::is_valid_utf8(chunk)) << "chunk is not valid UTF-8";
+    EXPECT_TRUE(utf8::is_valid(chunk)) << "chunk is not valid UTF-8";
     out += chunk;
   }
   std::string tail = sd.flush();
-  EXPECT_TRUE(tok::is_valid_utf8(tail));
+  EXPECT_TRUE(utf8::is_valid(tail));
   return out + tail;
 }
 

@@ -146,7 +146,7 @@ Result<Value> get_item(const Value& obj, const Value& key) {
     if (i < 0) i += n;
     if (i < 0 || i >= n) return missing_element(obj, key);
     std::string out;
-    utf8_append(out, cps[static_cast<size_t>(i)]);
+    utf8::append(out, cps[static_cast<size_t>(i)]);
     return Value::string(std::move(out), obj.safe());
   }
   if (obj.is_dict()) {
@@ -265,7 +265,7 @@ std::vector<Value> string_chars(const Value& s) {
   }
   for (char32_t c : utf8_decode(str)) {
     std::string one;
-    utf8_append(one, c);
+    utf8::append(one, c);
     out.push_back(Value::string(std::move(one), s.safe()));
   }
   return out;

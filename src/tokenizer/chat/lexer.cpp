@@ -465,7 +465,7 @@ class Lexer {
           if (cp >= 0xD800 && cp <= 0xDFFF) {
             return template_error(line, "surrogate code points in string literals are not supported");
           }
-          utf8_append(out, cp);
+          utf8::append(out, cp);
           i += static_cast<size_t>(n);
           break;
         }
@@ -477,7 +477,7 @@ class Lexer {
             for (int k = 0; k < 2 && i + 1 < q && src_[i + 1] >= '0' && src_[i + 1] <= '7'; ++k) {
               cp = cp * 8 + static_cast<char32_t>(src_[++i] - '0');
             }
-            utf8_append(out, cp);
+            utf8::append(out, cp);
           } else if (static_cast<unsigned char>(e) >= 0x80) {
             return template_error(line,
                                   "a backslash before a non-ASCII character in a string literal is not supported");
@@ -518,7 +518,7 @@ std::string normalize_newlines(std::string_view source) {
 }  // namespace
 
 Result<std::vector<Token>> tokenize(std::string_view source) {
-  if (!utf8_valid(source)) return Error{"[template] the template source is not valid UTF-8"};
+  if (!utf8::is_valid(source)) return Error{"[template] the template source is not valid UTF-8"};
   Lexer lexer(normalize_newlines(source));
   return lexer.run();
 }

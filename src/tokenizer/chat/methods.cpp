@@ -232,7 +232,7 @@ Result<Value> call_str_method(const Value& recv, const std::string& name, const 
       else if (py_islower_char(c))
         append_upper(out, c);
       else
-        utf8_append(out, c);
+        utf8::append(out, c);
     }
     return Value::string(std::move(out), safe);
   }
@@ -263,11 +263,11 @@ Result<Value> call_str_method(const Value& recv, const std::string& name, const 
       const bool br = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
                       c == 0x85 || c == 0x2028 || c == 0x2029;
       if (!br) {
-        utf8_append(cur, c);
+        utf8::append(cur, c);
         continue;
       }
       std::string ending;
-      utf8_append(ending, c);
+      utf8::append(ending, c);
       if (c == '\r' && i + 1 < cps.size() && cps[i + 1] == '\n') {
         ending.push_back('\n');
         ++i;

@@ -446,7 +446,7 @@ Result<std::string> format_one(const Spec& sp, const Value& v) {
       if (v.is_string() && utf8_length(v.str()) == 1)
         s = v.str();
       else if (v.is_int() && v.as_int() >= 0 && v.as_int() <= 0x10FFFF)
-        utf8_append(s, static_cast<char32_t>(v.as_int()));
+        utf8::append(s, static_cast<char32_t>(v.as_int()));
       else
         return Error{"%c requires int or char"};
       return pad(s, sp, false);

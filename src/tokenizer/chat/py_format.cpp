@@ -84,7 +84,7 @@ void py_repr_string(std::string& out, std::string_view s) {
     } else if (c == '\r') {
       out += "\\r";
     } else if (py_isprintable(c)) {
-      utf8_append(out, c);
+      utf8::append(out, c);
     } else if (c < 0x100) {
       hex(c, 2, 'x');
     } else if (c < 0x10000) {
@@ -467,7 +467,7 @@ Result<Value> from_json(const nlohmann::ordered_json& j, const std::string& wher
       return Value::number(j.get<double>());
     case T::string: {
       const auto& s = j.get_ref<const std::string&>();
-      if (!utf8_valid(s)) return Error{"[template] " + where + ": string is not valid UTF-8"};
+      if (!utf8::is_valid(s)) return Error{"[template] " + where + ": string is not valid UTF-8"};
       return Value::string(s);
     }
     case T::array: {
@@ -485,7 +485,7 @@ Result<Value> from_json(const nlohmann::ordered_json& j, const std::string& wher
       DictData d;
       d.entries.reserve(j.size());
       for (const auto& [k, e] : j.items()) {
-        if (!utf8_valid(k)) return Error{"[template] " + where + ": key is not valid UTF-8"};
+        if (!utf8::is_valid(k)) return Error{"[template] " + where + ": key is not valid UTF-8"};
         PRIMER_ASSIGN_OR_RETURN(Value v, from_json(e, where + "." + k, depth + 1));
         d.entries.emplace_back(Value::string(k), std::move(v));
       }

@@ -32,7 +32,7 @@ Result<FormatSpec> parse_spec(const std::string& spec) {
   auto is_align = [](char32_t c) { return c == '<' || c == '>' || c == '^' || c == '='; };
   if (cps.size() >= 2 && is_align(cps[1])) {
     f.fill.clear();
-    utf8_append(f.fill, cps[0]);
+    utf8::append(f.fill, cps[0]);
     f.align = static_cast<char>(cps[1]);
     i = 2;
   } else if (!cps.empty() && is_align(cps[0])) {
@@ -149,7 +149,7 @@ Result<std::string> format_value(const Value& v, const std::string& spec_text) {
         break;
       case 'c': {
         std::string s;
-        utf8_append(s, static_cast<char32_t>(n));
+        utf8::append(s, static_cast<char32_t>(n));
         return apply_width("", s, f, '<');
       }
       default:

@@ -2,41 +2,6 @@
 
 namespace primer::chat {
 
-bool utf8_valid(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    char32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else
-      return false;
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::vector<char32_t> utf8_decode(std::string_view s) {
   std::vector<char32_t> out;
   out.reserve(s.size());
@@ -59,28 +24,10 @@ std::vector<char32_t> utf8_decode(std::string_view s) {
   return out;
 }
 
-void utf8_append(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::string utf8_encode(const std::vector<char32_t>& cps) {
   std::string out;
   out.reserve(cps.size());
-  for (char32_t c : cps) utf8_append(out, c);
+  for (char32_t c : cps) utf8::append(out, c);
   return out;
 }
 
@@ -201,20 +148,20 @@ void append_upper(std::string& out, char32_t c) {
     return;
   }
   if (c == 0x149) {
-    utf8_append(out, 0x2BC);
+    utf8::append(out, 0x2BC);
     out.push_back('N');
     return;
   }
-  utf8_append(out, upper_of(c));
+  utf8::append(out, upper_of(c));
 }
 
 void append_lower(std::string& out, char32_t c) {
   if (c == 0x130) {
     out.push_back('i');
-    utf8_append(out, 0x307);
+    utf8::append(out, 0x307);
     return;
   }
-  utf8_append(out, lower_of(c));
+  utf8::append(out, lower_of(c));
 }
 
 // Titlecase (str.title/capitalize use it for the first letter): differs from upper for 'ß' and
@@ -225,7 +172,7 @@ void append_title(std::string& out, char32_t c) {
     return;
   }
   if (c >= 0x1C4 && c <= 0x1CC) {
-    utf8_append(out, 0x1C5 + 3 * ((c - 0x1C4) / 3));
+    utf8::append(out, 0x1C5 + 3 * ((c - 0x1C4) / 3));
     return;
   }
   append_upper(out, c);
@@ -259,7 +206,7 @@ std::string py_title(std::string_view s) {
       else
         append_title(out, c);
     } else {
-      utf8_append(out, c);
+      utf8::append(out, c);
     }
     prev_cased = cased;
   });
@@ -281,7 +228,7 @@ std::string py_strip(std::string_view s, const std::string* chars, bool left, bo
     if (chars == nullptr) return py_isspace(c);
     if (c < 0x80) return chars->find(static_cast<char>(c)) != std::string::npos;
     std::string enc;
-    utf8_append(enc, c);
+    utf8::append(enc, c);
     return chars->find(enc) != std::string::npos;
   };
   // Walk code points from each end without decoding the whole string.

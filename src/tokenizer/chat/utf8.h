@@ -1,7 +1,8 @@
 // UTF-8 helpers for the template engine. Python strings are sequences of code points, so every
 // operation that counts, indexes or slices (len, s[i], s[::-1], center, find) works on code points;
 // strings are stored as UTF-8 and are valid UTF-8 throughout (the template source and every JSON
-// input are validated once, and all operations here preserve validity).
+// input are validated once, and all operations here preserve validity). The primitives shared with
+// the tokenizer (validity, encoding one code point) live in primer/utf8.h.
 #pragma once
 
 #include <cstdint>
@@ -9,14 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "primer/utf8.h"
+
 namespace primer::chat {
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool utf8_valid(std::string_view s);
-
-// Decodes well-formed UTF-8 (see utf8_valid) into code points.
+// Decodes well-formed UTF-8 (see primer::utf8::is_valid) into code points.
 std::vector<char32_t> utf8_decode(std::string_view s);
-void utf8_append(std::string& out, char32_t cp);
 std::string utf8_encode(const std::vector<char32_t>& cps);
 
 // Number of code points in well-formed UTF-8.

@@ -1,6 +1,6 @@
-#include "tokenizer/utf8.h"
+#include "primer/utf8.h"
 
-namespace primer::tok {
+namespace primer::utf8 {
 namespace {
 
 // Expected sequence length for a lead byte (0: not a valid lead byte), and the allowed range
@@ -43,7 +43,7 @@ size_t valid_prefix(std::string_view s, size_t pos, size_t* full) {
 
 }  // namespace
 
-size_t utf8_next(std::string_view s, size_t pos, char32_t* cp) {
+size_t next(std::string_view s, size_t pos, char32_t* cp) {
   uint8_t b0 = static_cast<uint8_t>(s[pos]);
   if (b0 < 0x80) {
     if (cp) *cp = b0;
@@ -60,13 +60,13 @@ size_t utf8_next(std::string_view s, size_t pos, char32_t* cp) {
   return full;
 }
 
-size_t utf8_maximal_subpart(std::string_view s, size_t pos) {
+size_t maximal_subpart(std::string_view s, size_t pos) {
   size_t full = 0;
   size_t n = valid_prefix(s, pos, &full);
   return n == 0 ? 1 : n;
 }
 
-bool is_valid_utf8(std::string_view s) {
+bool is_valid(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     // ASCII fast path, 8 bytes at a time.
@@ -77,31 +77,31 @@ bool is_valid_utf8(std::string_view s) {
       i += 8;
     }
     if (i >= s.size()) break;
-    size_t n = utf8_next(s, i);
+    size_t n = next(s, i);
     if (n == 0) return false;
     i += n;
   }
   return true;
 }
 
-std::string sanitize_utf8(std::string_view s) {
+std::string sanitize(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
   size_t i = 0;
   while (i < s.size()) {
-    size_t n = utf8_next(s, i);
+    size_t n = next(s, i);
     if (n > 0) {
       out.append(s.substr(i, n));
       i += n;
     } else {
       out.append(kReplacementChar);
-      i += utf8_maximal_subpart(s, i);
+      i += maximal_subpart(s, i);
     }
   }
   return out;
 }
 
-size_t utf8_complete_prefix(std::string_view s) {
+size_t complete_prefix(std::string_view s) {
   size_t len = s.size();
   for (size_t back = 1; back <= 3 && back <= len; ++back) {
     size_t pos = len - back;
@@ -113,7 +113,7 @@ size_t utf8_complete_prefix(std::string_view s) {
   return len;
 }
 
-void append_utf8(char32_t cp, std::string& out) {
+void append(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -131,4 +131,4 @@ void append_utf8(char32_t cp, std::string& out) {
   }
 }
 
-}  // namespace primer::tok
+}  // namespace primer::utf8
