@@ -84,6 +84,13 @@ Result<Value> lookup_attribute(const Value& item, const Value& attribute, const 
   return cur;
 }
 
+Status no_args(const CallArgs& args, const char* name) {
+  if (!args.positional.empty() || !args.keyword.empty()) {
+    return Error{std::string("filter '") + name + "' takes no arguments"};
+  }
+  return ok_status();
+}
+
 Result<int64_t> int_param(const Value& v, std::string_view what) {
   if (v.is_int() || v.is_bool()) return v.as_int();
   if (v.is_undefined()) return undefined_error(v);

@@ -10,13 +10,6 @@ namespace primer::chat {
 
 namespace {
 
-Status no_args(const CallArgs& args, const char* name) {
-  if (!args.positional.empty() || !args.keyword.empty()) {
-    return Error{std::string("filter '") + name + "' takes no arguments"};
-  }
-  return ok_status();
-}
-
 bool is_unhashable(const Value& v) {
   return v.is_dict() || (v.is_list() && v.flavor() != ListFlavor::kTuple) || v.is_object(ObjectKind::kNamespace);
 }

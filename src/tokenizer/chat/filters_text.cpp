@@ -12,13 +12,6 @@ namespace primer::chat {
 
 namespace {
 
-Status no_args(const CallArgs& args, const char* name) {
-  if (!args.positional.empty() || !args.keyword.empty()) {
-    return Error{std::string("filter '") + name + "' takes no arguments"};
-  }
-  return ok_status();
-}
-
 // Calls a str method on soft_str(v) (keeps Markup-ness like Python's Markup methods).
 Result<Value> str_method(Interpreter& interp, const Value& v, const char* method, CallArgs args) {
   PRIMER_ASSIGN_OR_RETURN(Value s, soft_str(v));
