@@ -19,8 +19,8 @@ Result<Value> lookup_attribute(const Value& item, const Value& attribute, const 
 // The value as an int argument ("'str' object cannot be interpreted as an integer").
 Result<int64_t> int_param(const Value& v, std::string_view what);
 Value make_generator(std::vector<Value> items);
-// Fails with "filter '<name>' takes no arguments" when any argument was passed.
-Status no_args(const CallArgs& args, const char* name);
+// Fails with "<kind> '<name>' takes no arguments" when any argument was passed.
+Status no_args(const CallArgs& args, const char* name, const char* kind = "filter");
 
 // filters_text.cpp
 Result<Value> filter_capitalize(Interpreter&, const Value&, CallArgs&);

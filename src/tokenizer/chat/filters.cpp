@@ -84,9 +84,9 @@ Result<Value> lookup_attribute(const Value& item, const Value& attribute, const 
   return cur;
 }
 
-Status no_args(const CallArgs& args, const char* name) {
+Status no_args(const CallArgs& args, const char* name, const char* kind) {
   if (!args.positional.empty() || !args.keyword.empty()) {
-    return Error{std::string("filter '") + name + "' takes no arguments"};
+    return Error{std::string(kind) + " '" + name + "' takes no arguments"};
   }
   return ok_status();
 }

@@ -13,13 +13,6 @@ namespace primer::chat {
 
 namespace {
 
-Status no_args(const CallArgs& args, const char* name) {
-  if (!args.positional.empty() || !args.keyword.empty()) {
-    return Error{std::string("test '") + name + "' takes no arguments"};
-  }
-  return ok_status();
-}
-
 Result<const Value*> one_arg(const CallArgs& args, const char* name, const char* param) {
   FilterArgs p(args, name, {param});
   PRIMER_TRY(p.check());
@@ -29,7 +22,7 @@ Result<const Value*> one_arg(const CallArgs& args, const char* name, const char*
 
 #define SIMPLE_TEST(fn, name, expr)                               \
   Result<bool> fn(Interpreter&, const Value& v, CallArgs& args) { \
-    PRIMER_TRY(no_args(args, name));                              \
+    PRIMER_TRY(no_args(args, name, "test"));                              \
     return (expr);                                                \
   }
 
@@ -56,7 +49,7 @@ SIMPLE_TEST(test_sequence, "sequence",
 SIMPLE_TEST(test_iterable, "iterable", v.is_string() || v.is_list() || v.is_dict() || v.is_undefined())
 
 Result<bool> test_lower(Interpreter&, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "lower"));
+  PRIMER_TRY(no_args(args, "lower", "test"));
   PRIMER_ASSIGN_OR_RETURN(Value s, soft_str(v));
   bool any_cased = false;
   for (char32_t c : utf8_decode(s.str())) {
@@ -67,7 +60,7 @@ Result<bool> test_lower(Interpreter&, const Value& v, CallArgs& args) {
 }
 
 Result<bool> test_upper(Interpreter&, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "upper"));
+  PRIMER_TRY(no_args(args, "upper", "test"));
   PRIMER_ASSIGN_OR_RETURN(Value s, soft_str(v));
   bool any_cased = false;
   for (char32_t c : utf8_decode(s.str())) {
@@ -92,12 +85,12 @@ Result<bool> test_odd_even(Interpreter& interp, const Value& v, bool odd) {
 }
 
 Result<bool> test_odd(Interpreter& interp, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "odd"));
+  PRIMER_TRY(no_args(args, "odd", "test"));
   return test_odd_even(interp, v, true);
 }
 
 Result<bool> test_even(Interpreter& interp, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "even"));
+  PRIMER_TRY(no_args(args, "even", "test"));
   return test_odd_even(interp, v, false);
 }
 
@@ -130,12 +123,12 @@ Result<bool> test_sameas(Interpreter&, const Value& v, CallArgs& args) {
 }
 
 Result<bool> test_filter(Interpreter&, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "filter"));
+  PRIMER_TRY(no_args(args, "filter", "test"));
   return v.is_string() && jinja_has_filter(v.str());
 }
 
 Result<bool> test_test(Interpreter&, const Value& v, CallArgs& args) {
-  PRIMER_TRY(no_args(args, "test"));
+  PRIMER_TRY(no_args(args, "test", "test"));
   return v.is_string() && jinja_has_test(v.str());
 }
 
