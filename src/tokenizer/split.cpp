@@ -20,6 +20,15 @@ void SplitStream::flush() {
   has_pending_ = false;
 }
 
+// Emits the piece being built, then starts a new one at [begin, end).
+void SplitStream::start_pending(size_t begin, size_t end, bool is_match) {
+  flush();
+  has_pending_ = true;
+  pending_begin_ = begin;
+  pending_end_ = end;
+  pending_is_match_ = is_match;
+}
+
 // The behaviours, as folds over the spans (HF SplitDelimiterBehavior):
 //   Removed             keep gaps only
 //   Isolated            every span is a piece
@@ -38,10 +47,7 @@ void SplitStream::span(size_t begin, size_t end, bool is_match) {
       if (is_match && !previous_match_ && has_pending_) {
         pending_end_ = end;
       } else {
-        flush();
-        has_pending_ = true;
-        pending_begin_ = begin;
-        pending_end_ = end;
+        start_pending(begin, end, is_match);
       }
       previous_match_ = is_match;
       return;
@@ -52,21 +58,14 @@ void SplitStream::span(size_t begin, size_t end, bool is_match) {
         flush();
         return;
       }
-      flush();
-      has_pending_ = true;
-      pending_begin_ = begin;
-      pending_end_ = end;
-      pending_is_match_ = is_match;
+      start_pending(begin, end, is_match);
       if (!is_match) flush();  // a gap never absorbs what follows it
       return;
     case SplitBehavior::kContiguous:
       if (has_pending_ && is_match == previous_match_) {
         pending_end_ = end;
       } else {
-        flush();
-        has_pending_ = true;
-        pending_begin_ = begin;
-        pending_end_ = end;
+        start_pending(begin, end, is_match);
       }
       previous_match_ = is_match;
       return;

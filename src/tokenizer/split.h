@@ -25,6 +25,7 @@ class SplitStream {
   // One span of the text: a match or the gap before it (HF find_matches), after inversion.
   void span(size_t begin, size_t end, bool is_match);
   void flush();
+  void start_pending(size_t begin, size_t end, bool is_match);
 
   std::string_view text_;
   SplitBehavior behavior_;
