@@ -2,6 +2,11 @@
 // engines or generations can share or own pools. parallel_for() splits [0, n) into chunks run by
 // the workers and the calling thread; it blocks until all chunks are done. Thread-safe for one
 // caller at a time per pool (callers serialize on an internal mutex).
+//
+// Cost: the forward pass calls parallel_for a few hundred times per decoded token, so a dispatch
+// must take microseconds, not a futex round trip. Workers therefore spin (with a pause
+// instruction) for a short while after each job before they sleep on a condition variable, and
+// the caller spins until the workers are done.
 #pragma once
 
 #include <atomic>
@@ -39,12 +44,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex call_mu_;  // one parallel_for at a time
 
-  std::mutex mu_;
+  std::mutex mu_;                      // guards sleeping on wake_
   std::condition_variable wake_;
-  std::condition_variable done_;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-  int busy_ = 0;
+  std::atomic<uint64_t> generation_{0};  // bumped once per job
+  std::atomic<bool> stop_{false};
+  std::atomic<int> busy_{0};           // workers still running the current job
 
   // The current job (valid while busy_ > 0).
   const std::function<void(size_t, size_t, int)>* fn_ = nullptr;

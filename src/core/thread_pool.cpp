@@ -2,7 +2,26 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace primer {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Pause iterations a worker spins before sleeping (~0.5-2 ms): longer than the gap between two
+// ops of a forward pass, far shorter than the gap between two user requests.
+constexpr int kSpinIterations = 1 << 14;
+
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -13,7 +32,7 @@ ThreadPool::ThreadPool(int n_threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
@@ -31,17 +50,20 @@ void ThreadPool::run_chunks(int thread_index) {
 void ThreadPool::worker_loop(int thread_index) {
   uint64_t seen = 0;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int spins = 0; gen == seen && !stop_.load(std::memory_order_relaxed); ++spins) {
+      if (spins < kSpinIterations) {
+        cpu_relax();
+      } else {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+      }
+      gen = generation_.load(std::memory_order_acquire);
     }
+    if (stop_.load()) return;
+    seen = gen;
     run_chunks(thread_index);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--busy_ == 0) done_.notify_one();
-    }
+    busy_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -54,19 +76,20 @@ void ThreadPool::parallel_for(size_t n, size_t grain,
     return;
   }
   std::lock_guard<std::mutex> call_lock(call_mu_);
+  fn_ = &fn;
+  n_ = n;
+  grain_ = grain;
+  next_.store(0);
+  busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
+    // Bumping the generation under mu_ pairs with the predicate check of a worker about to sleep:
+    // it either sees the new generation or is already waiting and gets the notify.
     std::lock_guard<std::mutex> lock(mu_);
-    fn_ = &fn;
-    n_ = n;
-    grain_ = grain;
-    next_.store(0);
-    busy_ = static_cast<int>(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   run_chunks(0);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return busy_ == 0; });
+  while (busy_.load(std::memory_order_acquire) != 0) cpu_relax();
   fn_ = nullptr;
 }
 
