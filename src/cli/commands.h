@@ -17,6 +17,13 @@ struct CliContext {
 
 void register_tokenize(CLI::App& app, CliContext& ctx);
 void register_template(CLI::App& app, CliContext& ctx);
+void register_run(CLI::App& app, CliContext& ctx);
+void register_chat(CLI::App& app, CliContext& ctx);
+void register_perplexity(CLI::App& app, CliContext& ctx);
+void register_bench(CLI::App& app, CliContext& ctx);
+void register_info(CLI::App& app, CliContext& ctx);
+void register_quantize(CLI::App& app, CliContext& ctx);
+void register_gen_model(CLI::App& app, CliContext& ctx);
 
 // Reads `arg`, or all of stdin when `arg` is "-".
 std::string read_text_arg(const std::string& arg);

@@ -32,6 +32,13 @@ int main(int argc, char** argv) {
 
   register_tokenize(app, ctx);
   register_template(app, ctx);
+  register_run(app, ctx);
+  register_chat(app, ctx);
+  register_perplexity(app, ctx);
+  register_bench(app, ctx);
+  register_info(app, ctx);
+  register_quantize(app, ctx);
+  register_gen_model(app, ctx);
 
   try {
     app.parse(argc, argv);
