@@ -89,7 +89,15 @@ void ThreadPool::parallel_for(size_t n, size_t grain,
   }
   wake_.notify_all();
   run_chunks(0);
-  while (busy_.load(std::memory_order_acquire) != 0) cpu_relax();
+  // Spin, then yield: on an oversubscribed machine a worker may be descheduled, and burning
+  // the core it needs would only delay it.
+  for (int spins = 0; busy_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   fn_ = nullptr;
 }
 
