@@ -177,9 +177,11 @@ class GgufWriter {
                   std::span<const uint8_t> data);
 
   std::vector<uint8_t> to_bytes(uint32_t version = 3) const;
+  // Streams the file to path + ".tmp" and renames it into place (atomic on POSIX).
   Status write(const std::string& path, uint32_t version = 3) const;
 
  private:
+  std::vector<uint8_t> header_bytes(uint32_t version) const;
   struct Kv { std::string key; GgufValueType type; std::vector<uint8_t> payload; };
   struct Tensor { std::string name; GgmlType type; std::vector<uint64_t> dims; std::vector<uint8_t> data; };
   std::vector<Kv> kvs_;

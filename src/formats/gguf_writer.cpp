@@ -3,6 +3,7 @@
 // by zero padding to the alignment (as ggml writes it).
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 #include "formats/gguf_internal.h"
@@ -170,7 +171,8 @@ void GgufWriter::add_tensor(const std::string& name, GgmlType type, const std::v
   tensors_.push_back({name, type, dims, std::vector<uint8_t>(data.begin(), data.end())});
 }
 
-std::vector<uint8_t> GgufWriter::to_bytes(uint32_t version) const {
+// Header, key/values, tensor infos and the padding up to the data section.
+std::vector<uint8_t> GgufWriter::header_bytes(uint32_t version) const {
   std::vector<uint8_t> out;
   out.reserve(64);
   put<uint32_t>(&out, 0x46554747u);  // "GGUF" read as a little-endian u32
@@ -192,7 +194,12 @@ std::vector<uint8_t> GgufWriter::to_bytes(uint32_t version) const {
     offset += t.data.size() + (alignment_ - t.data.size() % alignment_) % alignment_;
   }
   pad_to(&out, alignment_);
-  uint64_t data_start = out.size();
+  return out;
+}
+
+std::vector<uint8_t> GgufWriter::to_bytes(uint32_t version) const {
+  std::vector<uint8_t> out = header_bytes(version);
+  const uint64_t data_start = out.size();
   for (const auto& t : tensors_) {
     out.insert(out.end(), t.data.begin(), t.data.end());
     out.resize(data_start + ((out.size() - data_start + alignment_ - 1) / alignment_) * alignment_, 0);
@@ -200,13 +207,35 @@ std::vector<uint8_t> GgufWriter::to_bytes(uint32_t version) const {
   return out;
 }
 
+// Streams the file (no second copy of the tensor data in memory) to PATH.tmp, then renames it
+// over PATH, so a failed write never leaves a truncated model behind or destroys an old one.
 Status GgufWriter::write(const std::string& path, uint32_t version) const {
-  std::vector<uint8_t> bytes = to_bytes(version);
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return make_error("[gguf] cannot create '%s': %s", path.c_str(), std::strerror(errno));
-  size_t written = bytes.empty() ? 0 : std::fwrite(bytes.data(), 1, bytes.size(), f);
-  bool closed = std::fclose(f) == 0;
-  if (written != bytes.size() || !closed) return make_error("[gguf] error writing '%s'", path.c_str());
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return make_error("[gguf] cannot create '%s': %s", tmp.c_str(), std::strerror(errno));
+  const std::vector<uint8_t> header = header_bytes(version);
+  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  static const uint8_t kZeros[256] = {};
+  for (const auto& t : tensors_) {
+    if (!ok) break;
+    if (!t.data.empty()) ok = std::fwrite(t.data.data(), 1, t.data.size(), f) == t.data.size();
+    const size_t pad = (alignment_ - t.data.size() % alignment_) % alignment_;
+    for (size_t left = pad; ok && left > 0;) {
+      const size_t n = std::min(left, sizeof(kZeros));
+      ok = std::fwrite(kZeros, 1, n, f) == n;
+      left -= n;
+    }
+  }
+  const bool closed = std::fclose(f) == 0;
+  if (!ok || !closed) {
+    std::remove(tmp.c_str());
+    return make_error("[gguf] error writing '%s': %s", path.c_str(), std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return make_error("[gguf] cannot rename '%s' to '%s': %s", tmp.c_str(), path.c_str(),
+                      std::strerror(errno));
+  }
   return ok_status();
 }
 
