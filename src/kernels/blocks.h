@@ -9,7 +9,7 @@
 
 #include "kernels/half.h"
 
-namespace primer::kernels {
+namespace primer::kern {
 
 inline constexpr int kQK4_0 = 32;
 inline constexpr int kQK4_1 = 32;
@@ -123,4 +123,4 @@ struct BlockQ8_K {
 };
 static_assert(sizeof(BlockQ8_K) == 4 + kQK_K + kQK_K / 16 * 2);
 
-}  // namespace primer::kernels
+}  // namespace primer::kern

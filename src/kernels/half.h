@@ -8,7 +8,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace primer::kernels {
+namespace primer::kern {
 
 using Fp16 = uint16_t;
 using Bf16 = uint16_t;
@@ -66,4 +66,4 @@ inline Bf16 fp32_to_bf16(float f) {
   return static_cast<Bf16>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }
 
-}  // namespace primer::kernels
+}  // namespace primer::kern

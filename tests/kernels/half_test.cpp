@@ -8,7 +8,7 @@
 
 #include "kernels/half.h"
 
-namespace primer::kernels {
+namespace primer::kern {
 namespace {
 
 float f(uint32_t bits) { return std::bit_cast<float>(bits); }
@@ -112,4 +112,4 @@ TEST(Bf16, RoundingTiesInfNanSubnormals) {
 }
 
 }  // namespace
-}  // namespace primer::kernels
+}  // namespace primer::kern

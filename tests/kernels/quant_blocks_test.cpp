@@ -9,7 +9,7 @@
 #include "kernels/blocks.h"
 #include "primer/quant.h"
 
-namespace primer::kernels {
+namespace primer::kern {
 namespace {
 
 constexpr Fp16 kHalf = 0x3800;     // 0.5
@@ -206,4 +206,4 @@ TEST(QuantBlocks, Q4_KQuantizerRoundTripsItsOwnGrid) {
 }
 
 }  // namespace
-}  // namespace primer::kernels
+}  // namespace primer::kern

@@ -9,7 +9,7 @@
 #include "kernels/blocks.h"
 #include "primer/quant.h"
 
-namespace primer::kernels {
+namespace primer::kern {
 namespace {
 
 template <typename Block>
@@ -92,4 +92,4 @@ TEST(KQuantize, AllZeroSuperBlocksEncodeAsZero) {
 }
 
 }  // namespace
-}  // namespace primer::kernels
+}  // namespace primer::kern

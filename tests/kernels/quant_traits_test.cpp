@@ -30,16 +30,16 @@ static_assert(static_cast<uint32_t>(QuantType::kQ6_K) == static_cast<uint32_t>(G
 static_assert(static_cast<uint32_t>(QuantType::kQ8_K) == static_cast<uint32_t>(GgmlType::kQ8_K));
 
 // Byte sizes from ggml-common.h (hand-copied numbers, not derived from our structs).
-static_assert(sizeof(kernels::BlockQ4_0) == 18);
-static_assert(sizeof(kernels::BlockQ4_1) == 20);
-static_assert(sizeof(kernels::BlockQ5_0) == 22);
-static_assert(sizeof(kernels::BlockQ5_1) == 24);
-static_assert(sizeof(kernels::BlockQ8_0) == 34);
-static_assert(sizeof(kernels::BlockQ8_1) == 36);
-static_assert(sizeof(kernels::BlockQ4_K) == 144);
-static_assert(sizeof(kernels::BlockQ5_K) == 176);
-static_assert(sizeof(kernels::BlockQ6_K) == 210);
-static_assert(sizeof(kernels::BlockQ8_K) == 292);
+static_assert(sizeof(kern::BlockQ4_0) == 18);
+static_assert(sizeof(kern::BlockQ4_1) == 20);
+static_assert(sizeof(kern::BlockQ5_0) == 22);
+static_assert(sizeof(kern::BlockQ5_1) == 24);
+static_assert(sizeof(kern::BlockQ8_0) == 34);
+static_assert(sizeof(kern::BlockQ8_1) == 36);
+static_assert(sizeof(kern::BlockQ4_K) == 144);
+static_assert(sizeof(kern::BlockQ5_K) == 176);
+static_assert(sizeof(kern::BlockQ6_K) == 210);
+static_assert(sizeof(kern::BlockQ8_K) == 292);
 
 TEST(QuantTraits, RowsAgreeWithFormatsTypeInfo) {
   for (QuantType t : kAllTypes) {

@@ -5,7 +5,7 @@
 #include "kernels/half.h"
 #include "kernels/ref/ref.h"
 
-namespace primer::kernels::ref {
+namespace primer::kern::ref {
 
 void to_float_f32(const void* x, float* y, int64_t n) {
   std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
@@ -57,4 +57,4 @@ float vec_dot_bf16(int64_t n, const void* w, const void* a) {
   return static_cast<float>(sum);
 }
 
-}  // namespace primer::kernels::ref
+}  // namespace primer::kern::ref

@@ -12,7 +12,7 @@
 #include "kernels/ref/ref.h"
 #include "primer/error.h"
 
-namespace primer::kernels::ref {
+namespace primer::kern::ref {
 namespace {
 
 constexpr float kGroupMaxEps = 1e-15f;
@@ -484,4 +484,4 @@ void from_float_q8_k(const float* x, void* y, int64_t n) {
   }
 }
 
-}  // namespace primer::kernels::ref
+}  // namespace primer::kern::ref

@@ -11,7 +11,7 @@
 #include "kernels/ref/ref.h"
 #include "primer/error.h"
 
-namespace primer::kernels::ref {
+namespace primer::kern::ref {
 namespace {
 
 // Value with the largest magnitude (first one wins on ties), as ggml picks it for symmetric types.
@@ -319,4 +319,4 @@ void from_float_q8_1(const float* x, void* y, int64_t n) {
   }
 }
 
-}  // namespace primer::kernels::ref
+}  // namespace primer::kern::ref

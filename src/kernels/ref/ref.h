@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace primer::kernels::ref {
+namespace primer::kern::ref {
 
 // Plain float types.
 void to_float_f32(const void* x, float* y, int64_t n);
@@ -50,4 +50,4 @@ float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a);
 void to_float_q8_k(const void* x, float* y, int64_t n);
 void from_float_q8_k(const float* x, void* y, int64_t n);
 
-}  // namespace primer::kernels::ref
+}  // namespace primer::kern::ref
