@@ -14,8 +14,8 @@
 
 namespace primer::kern {
 namespace {
-#include "kernels/x86/isa_avx2.inc"
 #include "kernels/x86/simd_common.inc"
+#include "kernels/x86/isa_avx2.inc"
 #include "kernels/x86/quantize_q8.inc"
 #include "kernels/x86/blocks_legacy.inc"
 #include "kernels/x86/blocks_k.inc"
