@@ -69,8 +69,17 @@ struct FloatKernels {
   void (*softmax)(int64_t n, float* x);
 };
 
+// Throughput probes for `primer bench` (the "measured peak" prefill is compared with): each runs
+// n_iter rounds of independent multiply-adds at the level's widest vectors with no memory
+// traffic and returns the operations done (2 per multiply-add). Run one per thread and time it.
+struct PeakProbes {
+  double (*fma_f32)(int64_t n_iter);   // f32 FMA (what F16/BF16/F32 weights compute with)
+  double (*dot_int8)(int64_t n_iter);  // u8 x s8 -> s32 dot products (what quantized weights use)
+};
+
 struct KernelSet {
   CpuLevel level = CpuLevel::kScalar;
+  PeakProbes peak{};
   static constexpr int kMaxTypeId = 40;
   TypeKernels types[kMaxTypeId];
   FloatKernels f{};

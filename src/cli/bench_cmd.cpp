@@ -8,8 +8,11 @@
 // Each runs -r times after one warm-up; reported: median tokens/s and the sample stddev.
 // Then: the measured read bandwidth (same thread count, a --membw-mb buffer), the decode roofline
 // bandwidth / Model::decode_bytes_per_token() and the achieved fraction of it, prefill GFLOP/s
-// (Model::flops_per_token() * pp tokens/s), and the peak RSS of the model run (measured before
-// the bandwidth buffer is allocated). --profile adds the per-op time of each test.
+// (prefill_flops(): every matrix for each prompt token except the output projection, which a
+// prompt applies once, plus causal attention) beside the machine's measured peak (KernelSet
+// PeakProbes: int8 dot products for quantized weights, f32 FMA for float weights), and the peak
+// RSS of the model run (measured before the bandwidth buffer is allocated). --profile adds the
+// per-op time of each test.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -25,9 +28,39 @@
 #include "cli/engine_flags.h"
 #include "cli/generation.h"
 #include "cli/membw.h"
+#include "primer/kernels.h"
 
 namespace primer::cli {
 namespace {
+
+// FLOPs of processing an n-token prompt from an empty cache: the matrices for every token, the
+// output projection once (only the last position's logits are computed), and causal attention
+// (q.k and p.v: 2 * 2 * head_dim multiply-adds per (head, key) pair, positions 1..n).
+double prefill_flops(const Model& model, int64_t n) {
+  const ModelConfig& c = model.config();
+  const double out = 2.0 * static_cast<double>(c.n_vocab) * static_cast<double>(c.n_embd);
+  const double per_token = static_cast<double>(model.flops_per_token()) - out;
+  const double pairs = static_cast<double>(n) * static_cast<double>(n + 1) / 2.0;
+  const double attn = 4.0 * static_cast<double>(c.n_layer * c.n_head * c.head_dim) * pairs;
+  return per_token * static_cast<double>(n) + out + attn;
+}
+
+// True when most matrix bytes are quantized (their products run as int8 dot products).
+bool mostly_quantized(const Model& model) {
+  uint64_t quantized = 0, total = 0;
+  auto count = [&](const WeightTensor& t) {
+    if (!t.present()) return;
+    total += t.n_bytes();
+    if (quant_type_traits(t.type)->is_quantized) quantized += t.n_bytes();
+  };
+  const ModelWeights& w = model.weights();
+  count(w.output);
+  for (const LayerWeights& l : w.layers) {
+    for (const WeightTensor* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) count(*t);
+  }
+  return 2 * quantized > total;
+}
+
 
 struct BenchOptions {
   EngineOptions engine;
@@ -36,6 +69,7 @@ struct BenchOptions {
   int reps = 3;
   int64_t membw_mb = 1024;
   bool profile = false;
+  bool no_peak = false;
   bool json = false;
 };
 
@@ -157,7 +191,15 @@ Status run(BenchOptions o) {
   const double bytes_per_token = static_cast<double>(model.decode_bytes_per_token());
   const double roofline = bw.gb_per_s > 0 && bytes_per_token > 0 ? bw.gb_per_s * 1e9 / bytes_per_token : 0.0;
   const double fraction = roofline > 0 ? tg.median / roofline : 0.0;
-  const double gflops = static_cast<double>(model.flops_per_token()) * pp.median / 1e9;
+  const double pp_flops = prefill_flops(model, o.n_prompt);
+  const double gflops = pp.median > 0 ? pp_flops * pp.median / static_cast<double>(o.n_prompt) / 1e9 : 0.0;
+  const bool int8 = mostly_quantized(model);
+  double peak = 0;
+  if (o.n_prompt > 0 && !o.no_peak) {
+    const PeakProbes& probes = kernels().peak;
+    peak = measure_peak_gops(*engine.pool, int8 ? probes.dot_int8 : probes.fma_f32);
+  }
+  const char* peak_kind = int8 ? "int8 dot-product" : "f32 FMA";
   const std::string pp_name = "pp" + std::to_string(o.n_prompt), tg_name = "tg" + std::to_string(o.n_gen);
 
   if (o.json) {
@@ -182,7 +224,12 @@ Status run(BenchOptions o) {
     j["roofline_tok_s"] = roofline;
     j["roofline_fraction"] = fraction;
     j["flops_per_token"] = model.flops_per_token();
+    j["prefill_flops"] = pp_flops;
     j["prefill_gflop_s"] = gflops;
+    j["peak_kind"] = peak_kind;
+    j["peak_gop_s"] = peak;
+    j["prefill_peak_fraction"] = peak > 0 ? gflops / peak : 0.0;
+    j["cpu_level"] = cpu_level_name(kernels().level);
     j["peak_rss_bytes"] = rss;
     std::printf("%s\n", j.dump(2).c_str());
     return ok_status();
@@ -204,8 +251,13 @@ Status run(BenchOptions o) {
     std::printf("\n");
   }
   if (o.n_prompt > 0) {
-    std::printf("prefill: %.2f GFLOP/s (%.3f GFLOP per token)\n", gflops,
-                static_cast<double>(model.flops_per_token()) / 1e9);
+    std::printf("prefill: %.2f GFLOP/s (%.3f GFLOP for %s incl. attention)", gflops, pp_flops / 1e9,
+                pp_name.c_str());
+    if (peak > 0) {
+      std::printf("; measured %s peak %.1f GOP/s (%s kernels), %.1f%% of it", peak_kind, peak,
+                  cpu_level_name(kernels().level), 100.0 * gflops / peak);
+    }
+    std::printf("\n");
   }
   std::printf("peak RSS: %.1f MiB (weights %.1f MiB + KV cache %.1f MiB)\n", static_cast<double>(rss) / mib,
               static_cast<double>(model.weight_bytes()) / mib, static_cast<double>(ctx.kv_bytes()) / mib);
@@ -225,6 +277,7 @@ void register_bench(CLI::App& app, CliContext& ctx) {
   sub->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens for the pp test (0: skip)")->capture_default_str();
   sub->add_option("-n,--n-gen", o->n_gen, "Generated tokens for the tg test (0: skip)")->capture_default_str();
   sub->add_option("-r,--repetitions", o->reps, "Repetitions of each test")->capture_default_str();
+  sub->add_flag("--no-peak", o->no_peak, "Skip measuring the arithmetic peak");
   sub->add_option("--membw-mb", o->membw_mb, "Bandwidth test buffer in MiB, >> last-level cache (0: skip)")
       ->capture_default_str();
   sub->add_flag("--profile", o->profile, "Print the per-op time of each test");

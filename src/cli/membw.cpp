@@ -58,4 +58,35 @@ MemBandwidth measure_read_bandwidth(ThreadPool& pool, size_t bytes, int reps) {
   return r;
 }
 
+double measure_peak_gops(ThreadPool& pool, double (*probe)(int64_t), double seconds) {
+  using Clock = std::chrono::steady_clock;
+  // Calibrate on one thread: iterations for ~seconds.
+  int64_t n_iter = 1 << 16;
+  for (;;) {
+    const auto t0 = Clock::now();
+    probe(n_iter);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (s >= seconds / 8 || n_iter > (int64_t{1} << 40)) {
+      n_iter = static_cast<int64_t>(static_cast<double>(n_iter) * seconds / std::max(s, 1e-9));
+      break;
+    }
+    n_iter *= 4;
+  }
+  n_iter = std::max<int64_t>(n_iter, 1);
+  const size_t n_threads = static_cast<size_t>(pool.size());
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<double> ops(n_threads, 0.0);
+    const auto t0 = Clock::now();
+    pool.parallel_for(n_threads, 1, [&](size_t b, size_t e, int) {
+      for (size_t t = b; t < e; ++t) ops[t] = probe(n_iter);
+    });
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    double total = 0;
+    for (double v : ops) total += v;
+    if (s > 0) best = std::max(best, total / s / 1e9);
+  }
+  return best;
+}
+
 }  // namespace primer::cli

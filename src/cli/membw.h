@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "primer/thread_pool.h"
 
@@ -18,5 +19,10 @@ struct MemBandwidth {
 // reading its own contiguous slice, `reps` times after one warm-up pass; reports the best pass.
 // The buffer is allocated, touched and freed inside.
 MemBandwidth measure_read_bandwidth(ThreadPool& pool, size_t bytes, int reps = 5);
+
+// Peak arithmetic throughput: every thread of `pool` runs `probe` (a KernelSet PeakProbes entry:
+// independent multiply-add chains, no memory traffic) for about `seconds`; returns G operations/s
+// (2 per multiply-add), best of 3.
+double measure_peak_gops(ThreadPool& pool, double (*probe)(int64_t n_iter), double seconds = 0.2);
 
 }  // namespace primer::cli

@@ -25,6 +25,35 @@ void set_type(KernelSet& set, QuantType type) {
 
 }  // namespace
 
+namespace {
+
+// Peak probes of the scalar level: 8 independent accumulator chains the compiler may keep in
+// registers (what plain C++ gets from this CPU).
+double probe_fma_scalar(int64_t n_iter) {
+  float acc[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+  const float m = 0.999f, a = 1e-3f;
+  for (int64_t i = 0; i < n_iter; ++i) {
+    for (float& x : acc) x = x * m + a;
+  }
+  volatile float sink = acc[0] + acc[7];
+  (void)sink;
+  return 2.0 * 8.0 * static_cast<double>(n_iter);
+}
+
+double probe_int8_scalar(int64_t n_iter) {
+  int32_t acc[8] = {};
+  int8_t w = 3, x = -2;
+  for (int64_t i = 0; i < n_iter; ++i) {
+    for (int32_t& v : acc) v += w * x;
+    w = static_cast<int8_t>(w ^ 1);
+  }
+  volatile int32_t sink = acc[0] + acc[7];
+  (void)sink;
+  return 2.0 * 8.0 * static_cast<double>(n_iter);
+}
+
+}  // namespace
+
 void fill_scalar(KernelSet& set) {
   set.level = CpuLevel::kScalar;
   using QT = QuantType;
@@ -42,6 +71,8 @@ void fill_scalar(KernelSet& set) {
   set_type<ref::vec_dot_q6_k_q8_k>(set, QT::kQ6_K);
   set_type<nullptr>(set, QT::kQ8_K);
 
+  set.peak.fma_f32 = probe_fma_scalar;
+  set.peak.dot_int8 = probe_int8_scalar;
   FloatKernels& f = set.f;
   f.dot_f32 = ref::dot_f32;
   f.dot_f16_f32 = ref::dot_f16_f32;

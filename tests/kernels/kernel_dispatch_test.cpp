@@ -110,5 +110,26 @@ TEST(KernelDispatch, PrimerCpuUnknownValueDoesNotCap) {
   expect_cap("bogus", best_level_up_to(CpuLevel::kAvx512));
 }
 
+// The peak probes exist at every level and report the operations their loops perform
+// (2 per multiply-add x lanes x chains x iterations), a multiple of the iteration count.
+TEST(KernelDispatch, PeakProbesCountTheirOperations) {
+  for (CpuLevel l : {CpuLevel::kScalar, CpuLevel::kAvx2, CpuLevel::kAvx512}) {
+    const KernelSet* k = kernels_for(l);
+    if (k == nullptr) continue;
+    ASSERT_NE(k->peak.fma_f32, nullptr) << cpu_level_name(l);
+    ASSERT_NE(k->peak.dot_int8, nullptr) << cpu_level_name(l);
+    const double f1 = k->peak.fma_f32(10), f2 = k->peak.fma_f32(20);
+    const double i1 = k->peak.dot_int8(10), i2 = k->peak.dot_int8(20);
+    EXPECT_GT(f1, 0);
+    EXPECT_DOUBLE_EQ(f2, 2 * f1) << cpu_level_name(l);
+    EXPECT_GT(i1, 0);
+    EXPECT_DOUBLE_EQ(i2, 2 * i1) << cpu_level_name(l);
+  }
+  // Wider levels do more work per iteration (more lanes).
+  if (const KernelSet* k = kernels_for(CpuLevel::kAvx2)) {
+    EXPECT_GT(k->peak.fma_f32(1), kernels_for(CpuLevel::kScalar)->peak.fma_f32(1));
+  }
+}
+
 }  // namespace
 }  // namespace primer
