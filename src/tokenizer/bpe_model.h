@@ -31,9 +31,13 @@ class BpeModel final : public Model {
  public:
   static Result<std::unique_ptr<BpeModel>> create(const Vocab& vocab, const MergeList& merges,
                                                   const BpeOptions& options);
+  static Result<std::unique_ptr<BpeModel>> create(const Vocab& vocab, size_t n_merges, MergeAt merge_at,
+                                                  const BpeOptions& options);
 
   void tokenize(std::string_view pre_token, std::vector<TokenId>& out) const override;
   std::string kind() const override;
+  // pieces + merges + char tables (not the word cache, which is bounded by cache_capacity).
+  size_t memory_bytes() const override;
 
   // The same result without the cache, with the merge strategy forced (tests compare both).
   enum class MergeStrategy { kAuto, kScan, kHeap };
@@ -59,6 +63,7 @@ class BpeModel final : public Model {
     void reserve(size_t n);
     void insert(TokenId left, TokenId right, MergeValue v);  // keeps an existing entry
     const MergeValue* find(TokenId left, TokenId right) const;
+    size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
 
    private:
     struct Slot {

@@ -27,7 +27,7 @@ class ByteLevelDecoder final : public Decoder {
   }
 
  private:
-  PieceIndex added_;  // used as a set
+  PieceHashMap added_;  // used as a set
 };
 
 class ReplaceDecoder final : public Decoder {

@@ -16,8 +16,7 @@ void FlatPieceMap::build(const std::vector<std::string>& pieces) {
     blob_ += p;
   }
   offset_.push_back(static_cast<uint32_t>(blob_.size()));
-  size_t cap = 16;
-  while (cap < pieces.size() * 2) cap <<= 1;
+  size_t cap = flat_table_capacity(pieces.size());
   slots_.assign(cap, Slot{});
   mask_ = cap - 1;
   for (size_t id = 0; id < pieces.size(); ++id) {

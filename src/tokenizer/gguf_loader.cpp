@@ -47,6 +47,7 @@ void fill_common(const GgufTokenizerMeta& m, TokenizerImpl& impl) {
   tok::Vocab& vocab = impl.vocab;
   vocab.pieces.reserve(m.tokens.size());
   vocab.attrs.reserve(m.tokens.size());
+  vocab.index.reserve(m.tokens.size(), vocab.pieces);
   for (size_t id = 0; id < m.tokens.size(); ++id) vocab.push_back(std::string(m.tokens[id]), m.attrs[id]);
   vocab.scores = m.scores;
   for (size_t id = 0; id < m.tokens.size(); ++id) {
@@ -147,12 +148,10 @@ Result<std::unique_ptr<TokenizerImpl>> build_bpe(const GgufFile& gguf, const Ggu
   stages.push_back(std::move(byte_level));
   impl->pre_tokenizer = tok::make_sequence_pre_tokenizer(std::move(stages));
 
-  tok::MergeList merges;
-  merges.reserve(m.merges.size());
-  for (const auto& [left, right] : m.merges) merges.emplace_back(std::string(left), std::string(right));
   tok::BpeOptions options;
   options.ignore_merges = pre->ignore_merges == tok::IgnoreMerges::kYes;
-  auto model = tok::make_bpe_model(impl->vocab, merges, options);
+  // Merges are read straight from the GgufFile's strings.
+  auto model = tok::make_bpe_model(impl->vocab, m.n_merges(), [&m](size_t i) { return m.merge(i); }, options);
   if (!model.ok()) return model.error().wrap("[tokenizer.gguf] " + gguf.name() + ": tokenizer.ggml.merges");
   impl->model = std::move(model).value();
 

@@ -1,9 +1,10 @@
 // Validated reading of GGUF tokenizer metadata (contract in gguf_vocab.h).
 #include "tokenizer/gguf_vocab.h"
 
+#include "tokenizer/flat_piece_map.h"
+
 #include <limits>
 #include <string>
-#include <unordered_map>
 
 namespace primer::tok {
 
@@ -86,7 +87,8 @@ class MetaReader {
   const GgufFile& f_;
 };
 
-Status read_tokens(const MetaReader& r, GgufTokenizerMeta& m) {
+// `index`: every token text -> its first id (filled here, used to check merges).
+Status read_tokens(const MetaReader& r, GgufTokenizerMeta& m, PieceIndex& index) {
   const char* key = "tokenizer.ggml.tokens";
   PRIMER_ASSIGN_OR_RETURN(const GgufValue* v,
                           r.typed(key, GgufValueType::kArray, is_string, "an array of strings"));
@@ -95,15 +97,14 @@ Status read_tokens(const MetaReader& r, GgufTokenizerMeta& m) {
   if (v->strings.size() > static_cast<size_t>(std::numeric_limits<TokenId>::max())) {
     return r.fail(key, std::to_string(v->strings.size()) + " tokens exceed the int32 id space");
   }
-  m.tokens = v->strings;
-  std::unordered_map<std::string_view, size_t> seen;
-  seen.reserve(m.tokens.size());
+  m.tokens = std::span<const std::string_view>(v->strings);
+  index.reserve(m.tokens.size(), m.tokens);
   for (size_t i = 0; i < m.tokens.size(); ++i) {
-    if (m.tokens[i].empty()) continue;  // llama.cpp tolerates (and renames) empty pieces
-    auto [it, inserted] = seen.emplace(m.tokens[i], i);
-    if (!inserted) {
+    TokenId first = index.insert(static_cast<TokenId>(i), m.tokens);
+    // llama.cpp tolerates (and renames) empty pieces
+    if (first != static_cast<TokenId>(i) && !m.tokens[i].empty()) {
       return r.fail(std::string(key) + "[" + std::to_string(i) + "]",
-                    shown(m.tokens[i]) + " duplicates token " + std::to_string(it->second));
+                    shown(m.tokens[i]) + " duplicates token " + std::to_string(first));
     }
   }
   return ok_status();
@@ -143,28 +144,26 @@ Status read_scores_and_types(const MetaReader& r, GgufTokenizerMeta& m) {
   return ok_status();
 }
 
-Status read_merges(const MetaReader& r, GgufTokenizerMeta& m) {
+Status read_merges(const MetaReader& r, GgufTokenizerMeta& m, const PieceIndex& index) {
   const char* key = "tokenizer.ggml.merges";
   PRIMER_ASSIGN_OR_RETURN(const GgufValue* v,
                           r.typed(key, GgufValueType::kArray, is_string, "an array of strings"));
   if (v == nullptr) return ok_status();
   m.has_merges = true;
-  std::unordered_map<std::string_view, size_t> index;
-  index.reserve(m.tokens.size());
-  for (size_t i = 0; i < m.tokens.size(); ++i) index.emplace(m.tokens[i], i);
-  m.merges.reserve(v->strings.size());
+  m.merge_strings = std::span<const std::string_view>(v->strings);
+  m.merge_space.reserve(v->strings.size());
   for (size_t i = 0; i < v->strings.size(); ++i) {
     std::string_view merge = v->strings[i];
-    std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+    auto where = [&] { return std::string(key) + "[" + std::to_string(i) + "]"; };
     // The separator is the first space after the first character, as llama.cpp splits.
     size_t space = merge.size() > 1 ? merge.find(' ', 1) : std::string_view::npos;
-    if (space == std::string_view::npos) return r.fail(where, shown(merge) + " is not 'left right'");
+    if (space == std::string_view::npos) return r.fail(where(), shown(merge) + " is not 'left right'");
     std::string_view left = merge.substr(0, space);
     std::string_view right = merge.substr(space + 1);
     for (std::string_view side : {left, right}) {
-      if (index.count(side) == 0) return r.fail(where, shown(merge) + ": " + shown(side) + " is not a token");
+      if (index.find(side, m.tokens) < 0) return r.fail(where(), shown(merge) + ": " + shown(side) + " is not a token");
     }
-    m.merges.emplace_back(left, right);
+    m.merge_space.push_back(static_cast<uint32_t>(space));
   }
   return ok_status();
 }
@@ -204,9 +203,10 @@ Result<GgufTokenizerMeta> read_gguf_tokenizer_meta(const GgufFile& gguf) {
   if (!model) return r.fail("tokenizer.ggml.model", "missing (the file has no tokenizer)");
   m.model = *model;
   PRIMER_ASSIGN_OR_RETURN(m.pre, r.string("tokenizer.ggml.pre"));
-  PRIMER_TRY(read_tokens(r, m));
+  PieceIndex index;  // transient: 8 bytes a slot
+  PRIMER_TRY(read_tokens(r, m, index));
   PRIMER_TRY(read_scores_and_types(r, m));
-  PRIMER_TRY(read_merges(r, m));
+  PRIMER_TRY(read_merges(r, m, index));
   PRIMER_TRY(read_specials(r, m));
   return m;
 }

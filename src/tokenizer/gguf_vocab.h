@@ -14,7 +14,9 @@
 // Strings are views into the GgufFile, which must outlive the result.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -28,10 +30,18 @@ namespace primer::tok {
 struct GgufTokenizerMeta {
   std::string_view model;
   std::optional<std::string_view> pre;
-  std::vector<std::string_view> tokens;
+  std::span<const std::string_view> tokens;  // the GgufFile's array (no copy)
   std::vector<float> scores;     // empty when absent, else tokens.size()
   std::vector<TokenAttr> attrs;  // tokens.size(); kNormal when token_type is absent
-  std::vector<std::pair<std::string_view, std::string_view>> merges;  // both sides are tokens
+  // Merge i is "left right" = merge_strings[i] split at merge_space[i] (both sides are tokens);
+  // kept as the file's strings plus 4 bytes a merge rather than a list of pairs.
+  std::span<const std::string_view> merge_strings;
+  std::vector<uint32_t> merge_space;
+  size_t n_merges() const { return merge_space.size(); }
+  std::pair<std::string_view, std::string_view> merge(size_t i) const {
+    std::string_view s = merge_strings[i];
+    return {s.substr(0, merge_space[i]), s.substr(merge_space[i] + 1)};
+  }
   bool has_merges = false;
   std::optional<TokenId> bos, eos, unk, sep, pad, cls, eot, eom;
   std::optional<bool> add_bos, add_eos, add_space_prefix;

@@ -48,10 +48,11 @@ Status check_depth(std::string_view text, std::string_view file) {
   return ok_status();
 }
 
-Result<Json> parse_json(std::string_view text, std::string_view file) {
+Result<Json> parse_json(std::string_view text, std::string_view file,
+                        const Json::parser_callback_t& callback = nullptr) {
   PRIMER_TRY(check_depth(text, file));
   try {
-    return Json::parse(text.begin(), text.end());
+    return Json::parse(text.begin(), text.end(), callback);
   } catch (const Json::exception& e) {
     return tok::hf::json_error(file, "", std::string("invalid JSON: ") + e.what());
   }
@@ -82,65 +83,213 @@ Result<TokenId> parse_id(const Json& v, const Where& at) {
   return static_cast<TokenId>(v.get<int64_t>());
 }
 
-// model.vocab -> Vocab (holes: "" / kUnused).
-Result<tok::Vocab> parse_model_vocab(const Json& model, const Where& at, size_t n_added) {
-  PRIMER_ASSIGN_OR_RETURN(const Json* vocab, tok::hf::req_object(model, "vocab", at));
+bool id_in_range(const Json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() < static_cast<uint64_t>(kMaxTokenId);
+  return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < kMaxTokenId;
+}
+
+// model.vocab and model.merges, taken out of tokenizer.json while it is parsed (the DOM keeps
+// them empty). A 151k-entry vocab + merges as nlohmann nodes costs ~100 MB; here they cost
+// their text plus a few bytes an entry.
+struct ModelTables {
+  // model.vocab entries in file order: entry i is vocab_text[vocab_ends[i-1], vocab_ends[i]) -> vocab_ids[i].
+  std::string vocab_text;
+  std::vector<uint32_t> vocab_ends;
+  std::vector<TokenId> vocab_ids;
+  std::optional<Error> vocab_error;                    // the first bad entry
+  std::string merge_text;                 // left + right of every merge, concatenated
+  std::vector<uint32_t> merge_ends;       // per merge: end of left, end of right in merge_text
+  std::optional<Error> merges_error;
+  bool have_vocab = false;
+  bool have_merges = false;
+
+  size_t n_vocab() const { return vocab_ids.size(); }
+  std::string_view vocab_piece(size_t i) const {
+    uint32_t begin = i == 0 ? 0 : vocab_ends[i - 1];
+    return std::string_view(vocab_text).substr(begin, vocab_ends[i] - begin);
+  }
+  size_t n_merges() const { return merge_ends.size() / 2; }
+  // Merge i as views into merge_text.
+  std::pair<std::string_view, std::string_view> merge(size_t i) const {
+    std::string_view text = merge_text;
+    uint32_t begin = i == 0 ? 0 : merge_ends[2 * i - 1];
+    uint32_t mid = merge_ends[2 * i];
+    return {text.substr(begin, mid - begin), text.substr(mid, merge_ends[2 * i + 1] - mid)};
+  }
+};
+
+// The nlohmann parser callback that moves model.vocab entries and model.merges elements into
+// `t` (validating them as parse_id / the merge rules require) and drops them from the DOM.
+// Depths (nlohmann): keys and values of an object at depth d+1 when the object starts at d.
+Json::parser_callback_t model_tables_callback(ModelTables& t) {
+  struct State {
+    std::string top_key;    // last key of the root object
+    std::string model_key;  // last key of root.model
+    std::string vocab_key;  // last key inside model.vocab
+    bool in_vocab = false;
+    bool in_merges = false;
+    size_t merge_index = 0;
+  };
+  auto st = std::make_shared<State>();
+  const Where vocab_at{"tokenizer.json", "model.vocab"};
+  const Where merges_at{"tokenizer.json", "model.merges"};
+  return [st, &t, vocab_at, merges_at](int depth, Json::parse_event_t event, Json& value) -> bool {
+    using E = Json::parse_event_t;
+    State& s = *st;
+    if (event == E::key) {
+      if (depth == 1) {
+        s.top_key = value.get<std::string>();
+      } else if (depth == 2 && s.top_key == "model") {
+        s.model_key = value.get<std::string>();
+      } else if (depth == 3 && s.in_vocab) {
+        s.vocab_key = value.get<std::string>();
+        return false;  // the entry is stored in `t`, not in the DOM
+      }
+      return true;
+    }
+    if (depth == 2 && s.top_key == "model") {
+      if (event == E::object_start && s.model_key == "vocab") {
+        s.in_vocab = true;  // a repeated key replaces the earlier value, as in the DOM
+        t.have_vocab = true;
+        t.vocab_text.clear();
+        t.vocab_ends.clear();
+        t.vocab_ids.clear();
+        t.vocab_error.reset();
+      } else if (event == E::array_start && s.model_key == "merges") {
+        s.in_merges = true;
+        t.have_merges = true;
+        t.merge_text.clear();
+        t.merge_ends.clear();
+        t.merges_error.reset();
+        s.merge_index = 0;
+      } else if (event == E::object_end || event == E::array_end) {
+        s.in_vocab = false;
+        s.in_merges = false;
+      }
+      return true;
+    }
+    if (depth != 3) return true;
+    if (s.in_vocab) {
+      if (event == E::object_start || event == E::array_start || event == E::value) {
+        if (event == E::value && id_in_range(value)) {
+          t.vocab_text.append(s.vocab_key);
+          t.vocab_ends.push_back(static_cast<uint32_t>(t.vocab_text.size()));
+          t.vocab_ids.push_back(static_cast<TokenId>(value.get<int64_t>()));
+        } else if (!t.vocab_error) {
+          Where at = vocab_at.field(s.vocab_key);
+          auto id = event == E::value ? parse_id(value, at) : Result<TokenId>(at.error("expected an integer id"));
+          t.vocab_error = id.error();
+        }
+        return false;
+      }
+      return true;
+    }
+    if (s.in_merges) {
+      if (event == E::array_start) return true;  // a ["left", "right"] pair: judged at its end
+      if (event != E::value && event != E::array_end && event != E::object_end) return true;
+      size_t i = s.merge_index++;
+      if (t.merges_error) return false;
+      std::string_view left, right;
+      if (value.is_string()) {
+        const std::string& str = value.get_ref<const std::string&>();
+        size_t sp = str.find(' ');
+        if (sp == std::string::npos || str.find(' ', sp + 1) != std::string::npos || sp == 0 ||
+            sp + 1 == str.size()) {
+          t.merges_error = merges_at.index(i).error("'" + str + "' is not two tokens separated by one space");
+          return false;
+        }
+        left = std::string_view(str).substr(0, sp);
+        right = std::string_view(str).substr(sp + 1);
+      } else if (value.is_array() && value.size() == 2 && value[0].is_string() && value[1].is_string()) {
+        left = value[0].get_ref<const std::string&>();
+        right = value[1].get_ref<const std::string&>();
+      } else {
+        t.merges_error = merges_at.index(i).error("expected a string or a pair");
+        return false;
+      }
+      t.merge_text.append(left);
+      t.merge_ends.push_back(static_cast<uint32_t>(t.merge_text.size()));
+      t.merge_text.append(right);
+      t.merge_ends.push_back(static_cast<uint32_t>(t.merge_text.size()));
+      return false;
+    }
+    return true;
+  };
+}
+
+// Pieces of ModelTables' vocab entries, by entry index (for PieceIndex).
+struct EntryPieces {
+  const ModelTables* t;
+  std::string_view operator[](TokenId i) const { return t->vocab_piece(static_cast<size_t>(i)); }
+};
+
+// model.vocab -> Vocab (holes: "" / kUnused). Consumes t.vocab.
+Result<tok::Vocab> parse_model_vocab(const Json& model, const Where& at, size_t n_added, ModelTables& t) {
+  PRIMER_ASSIGN_OR_RETURN(const Json* vocab_obj, tok::hf::req_object(model, "vocab", at));
+  (void)vocab_obj;
   Where w = at.field("vocab");
-  std::vector<std::pair<TokenId, const std::string*>> entries;
-  entries.reserve(vocab->size());
+  if (t.vocab_error) return *t.vocab_error;
+  const size_t n_in = t.n_vocab();
+  // A key repeated in the JSON object keeps its last value (as nlohmann's object would).
+  std::vector<uint8_t> dropped(n_in, 0);
+  {
+    tok::PieceIndex seen;
+    EntryPieces view{&t};
+    seen.reserve(n_in, view);
+    for (size_t i = 0; i < n_in; ++i) {
+      seen.insert(static_cast<TokenId>(i), view, tok::PieceIndex::OnDuplicate::kReplace);
+    }
+    for (size_t i = 0; i < n_in; ++i) {
+      if (seen.find(t.vocab_piece(i), view) != static_cast<TokenId>(i)) dropped[i] = 1;
+    }
+  }
   TokenId max_id = -1;
-  for (auto it = vocab->begin(); it != vocab->end(); ++it) {
-    PRIMER_ASSIGN_OR_RETURN(TokenId id, parse_id(it.value(), w.field(it.key())));
-    entries.emplace_back(id, &it.key());
-    max_id = std::max(max_id, id);
+  size_t n_entries = 0;
+  for (size_t i = 0; i < n_in; ++i) {
+    if (dropped[i]) continue;
+    max_id = std::max(max_id, t.vocab_ids[i]);
+    ++n_entries;
   }
   size_t n = static_cast<size_t>(max_id + 1);
-  if (n > 2 * (entries.size() + n_added) + 1024) {
+  if (n > 2 * (n_entries + n_added) + 1024) {
     return w.error("ids go up to " + std::to_string(max_id) + " for only " +
-                   std::to_string(entries.size()) + " entries");
+                   std::to_string(n_entries) + " entries");
   }
   tok::Vocab v;
+  v.pieces.reserve(n + n_added);  // room for added tokens past the model's ids
   v.pieces.assign(n, std::string());
   v.attrs.assign(n, TokenAttr::kUnused);
   std::vector<uint8_t> used(n, 0);
-  v.index.reserve(entries.size());
-  for (auto [id, piece] : entries) {
+  for (size_t i = 0; i < n_in; ++i) {
+    if (dropped[i]) continue;
+    std::string_view piece = t.vocab_piece(i);
+    TokenId id = t.vocab_ids[i];
     if (used[id]) {
-      return w.error("id " + std::to_string(id) + " is used by both '" + v.pieces[id] + "' and '" +
-                     *piece + "'");
+      std::string_view a = std::min<std::string_view>(v.pieces[id], piece);  // reported in key order
+      std::string_view b = std::max<std::string_view>(v.pieces[id], piece);
+      return w.error("id " + std::to_string(id) + " is used by both '" + std::string(a) + "' and '" +
+                     std::string(b) + "'");
     }
     used[id] = 1;
-    v.pieces[id] = *piece;
+    v.pieces[id] = piece;
     v.attrs[id] = TokenAttr::kNormal;
-    v.index.emplace(*piece, id);
+  }
+  t.vocab_text = {};
+  t.vocab_ends = {};
+  t.vocab_ids = {};
+  v.index.reserve(n_entries + n_added, v.pieces);
+  for (size_t id = 0; id < n; ++id) {
+    if (used[id]) v.index_piece(static_cast<TokenId>(id));
   }
   return v;
 }
 
-Result<tok::MergeList> parse_merges(const Json& model, const Where& at) {
-  tok::MergeList merges;
+Status check_merges(const Json& model, const Where& at, const ModelTables& t) {
   const Json* m = tok::hf::find(model, "merges");
-  if (!m || m->is_null()) return merges;
-  Where w = at.field("merges");
-  if (!m->is_array()) return w.error("expected an array");
-  merges.reserve(m->size());
-  for (size_t i = 0; i < m->size(); ++i) {
-    const Json& e = (*m)[i];
-    if (e.is_string()) {
-      const std::string& s = e.get_ref<const std::string&>();
-      size_t sp = s.find(' ');
-      if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos || sp == 0 ||
-          sp + 1 == s.size()) {
-        return w.index(i).error("'" + s + "' is not two tokens separated by one space");
-      }
-      merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
-    } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
-      merges.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
-    } else {
-      return w.index(i).error("expected a string or a pair");
-    }
-  }
-  return merges;
+  if (!m || m->is_null()) return ok_status();
+  if (!m->is_array()) return at.field("merges").error("expected an array");
+  if (t.merges_error) return *t.merges_error;
+  return ok_status();
 }
 
 Result<std::vector<tok::AddedToken>> parse_added_tokens(const Json& root) {
@@ -187,7 +336,7 @@ Status merge_added_tokens(const std::vector<tok::AddedToken>& added, tok::Vocab&
     }
     vocab.pieces[id] = a.content;
     vocab.attrs[id] = TokenAttr::kNormal;  // finish_tokenizer() marks control / user-defined
-    vocab.index[a.content] = static_cast<TokenId>(id);
+    vocab.index_piece(static_cast<TokenId>(id), tok::PieceIndex::OnDuplicate::kReplace);
   }
   return ok_status();
 }
@@ -255,8 +404,17 @@ Result<std::string> config_chat_template(const Json& config) {
   return first;  // no "default": the first one
 }
 
-Result<Tokenizer> load(std::string_view tokenizer_json, std::string_view config_json) {
-  PRIMER_ASSIGN_OR_RETURN(Json root, parse_json(tokenizer_json, "tokenizer.json"));
+// `owned_json`, when set, holds tokenizer_json's text: it is released once parsed, so the
+// text (11 MB for Qwen) is not held while the tables are built.
+Result<Tokenizer> load(std::string_view tokenizer_json, std::string_view config_json,
+                       std::string* owned_json) {
+  ModelTables tables;
+  PRIMER_ASSIGN_OR_RETURN(Json root, parse_json(tokenizer_json, "tokenizer.json",
+                                                model_tables_callback(tables)));
+  if (owned_json != nullptr) {
+    tokenizer_json = {};
+    *owned_json = std::string();
+  }
   if (!root.is_object()) return tok::hf::json_error("tokenizer.json", "", "expected an object");
   Json config = Json::object();
   if (!config_json.empty()) {
@@ -272,17 +430,18 @@ Result<Tokenizer> load(std::string_view tokenizer_json, std::string_view config_
   if (model_type != "BPE") return tok::hf::unsupported_type(mat, model_type);
 
   PRIMER_ASSIGN_OR_RETURN(std::vector<tok::AddedToken> added, parse_added_tokens(root));
-  PRIMER_ASSIGN_OR_RETURN(tok::Vocab model_vocab, parse_model_vocab(*model, mat, added.size()));
-  PRIMER_ASSIGN_OR_RETURN(tok::MergeList merges, parse_merges(*model, mat));
+  PRIMER_ASSIGN_OR_RETURN(tok::Vocab model_vocab, parse_model_vocab(*model, mat, added.size(), tables));
+  PRIMER_TRY(check_merges(*model, mat, tables));
   PRIMER_ASSIGN_OR_RETURN(tok::BpeOptions options, parse_bpe_options(*model, mat, model_vocab, added));
 
   auto impl = std::make_unique<TokenizerImpl>();
   {
-    auto m = tok::BpeModel::create(model_vocab, merges, options);
+    auto m = tok::BpeModel::create(model_vocab, tables.n_merges(),
+                                   [&tables](size_t i) { return tables.merge(i); }, options);
     if (!m.ok()) return m.error().wrap("[tokenizer.json] model");
     impl->model = std::move(m).value();
   }
-  merges = {};
+  tables = {};
   impl->vocab = std::move(model_vocab);
   PRIMER_TRY(merge_added_tokens(added, impl->vocab));
   std::vector<std::string> added_contents;
@@ -330,25 +489,43 @@ Result<Tokenizer> load(std::string_view tokenizer_json, std::string_view config_
 }
 
 Result<std::string> read_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return make_error("[%.*s] cannot open '%s'", static_cast<int>(what.size()), what.data(),
                              path.c_str());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return make_error("[%.*s] error reading '%s'", static_cast<int>(what.size()),
-                                  what.data(), path.c_str());
-  return ss.str();
+  // One allocation of the file's size (a stringstream would hold two growing copies).
+  std::streamoff size = in.tellg();
+  if (size < 0) {  // not seekable (a pipe): read it as a stream
+    in.clear();
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::string text;
+  if (size > 0) {
+    text.resize(static_cast<size_t>(size));
+    in.seekg(0);
+    in.read(text.data(), size);
+  }
+  if (in.bad() || (size > 0 && in.gcount() != size)) {
+    return make_error("[%.*s] error reading '%s'", static_cast<int>(what.size()), what.data(), path.c_str());
+  }
+  return text;
+}
+
+Result<Tokenizer> load_checked(std::string_view tokenizer_json, std::string_view config_json,
+                               std::string* owned_json) {
+  try {
+    return load(tokenizer_json, config_json, owned_json);
+  } catch (const std::exception& e) {  // a json type error we did not pre-check, bad_alloc, ...
+    return make_error("[tokenizer.json] %s", e.what());
+  }
 }
 
 }  // namespace
 
 Result<Tokenizer> Tokenizer::from_hf_json(std::string_view tokenizer_json,
                                           std::string_view config_json) {
-  try {
-    return load(tokenizer_json, config_json);
-  } catch (const std::exception& e) {  // a json type error we did not pre-check, bad_alloc, ...
-    return make_error("[tokenizer.json] %s", e.what());
-  }
+  return load_checked(tokenizer_json, config_json, nullptr);
 }
 
 Result<Tokenizer> Tokenizer::from_hf_files(const std::string& tokenizer_json_path,
@@ -358,7 +535,7 @@ Result<Tokenizer> Tokenizer::from_hf_files(const std::string& tokenizer_json_pat
   if (!config_path.empty()) {
     PRIMER_ASSIGN_OR_RETURN(config, read_file(config_path, "tokenizer_config.json"));
   }
-  auto r = from_hf_json(json, config);
+  auto r = load_checked(json, config, &json);
   if (!r.ok()) return r.error().wrap(tokenizer_json_path);
   return r;
 }

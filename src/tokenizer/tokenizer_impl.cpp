@@ -8,14 +8,23 @@ namespace tok {
 
 TokenId Vocab::push_back(std::string piece, TokenAttr attr, float score) {
   TokenId id = static_cast<TokenId>(pieces.size());
-  index.emplace(piece, id);  // keeps the first id of a duplicate piece
   pieces.push_back(std::move(piece));
+  index.insert(id, pieces);  // keeps the first id of a duplicate piece
   attrs.push_back(attr);
   if (!scores.empty() || score != 0.0f) {
     scores.resize(pieces.size() - 1, 0.0f);
     scores.push_back(score);
   }
   return id;
+}
+
+size_t Vocab::memory_bytes() const {
+  size_t n = pieces.capacity() * sizeof(std::string) + attrs.capacity() + scores.capacity() * sizeof(float) +
+             index.memory_bytes();
+  for (const std::string& p : pieces) {
+    if (p.capacity() > 15) n += p.capacity() + 1;  // outside the small-string buffer (libstdc++)
+  }
+  return n;
 }
 
 }  // namespace tok
@@ -55,6 +64,14 @@ std::optional<TokenId> find_stream_anchor(const TokenizerImpl& impl) {
 }
 
 }  // namespace
+
+size_t tokenizer_memory_bytes(const TokenizerImpl& impl) {
+  size_t n = impl.vocab.memory_bytes() + impl.is_special.capacity() +
+             impl.added_tokens.capacity() * sizeof(tok::AddedToken);
+  for (const tok::AddedToken& t : impl.added_tokens) n += t.content.capacity() > 15 ? t.content.capacity() + 1 : 0;
+  if (impl.model) n += impl.model->memory_bytes();
+  return n;
+}
 
 Status finish_tokenizer(TokenizerImpl& impl) {
   const char* op = "[tokenizer]";

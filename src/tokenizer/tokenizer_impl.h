@@ -43,6 +43,7 @@
 #include "primer/error.h"
 #include "primer/tokenizer.h"
 #include "tokenizer/added_tokens.h"
+#include "tokenizer/flat_piece_map.h"
 #include "tokenizer/function_ref.h"
 
 namespace primer {
@@ -53,26 +54,35 @@ struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-using PieceIndex = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
+// For small string -> id maps (added tokens, WordPiece); Vocab uses the compact PieceIndex.
+using PieceHashMap = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
 
 // The full id space of a tokenizer. pieces/attrs (and scores when present) are indexed by id.
 // Ids without an entry (holes in a tokenizer.json vocab) have piece "" and attr kUnused and
-// are not in `index`.
+// are not in `index`. Memory for n pieces: 32 bytes a piece (std::string, short pieces inline;
+// piece() hands out std::string references) + the text of pieces longer than 15 bytes +
+// 1 byte attr (+ 4 bytes score) + the index (8 bytes a slot, see flat_piece_map.h).
 struct Vocab {
   std::vector<std::string> pieces;  // id -> raw vocabulary string ("Ġhello", "▁the", "<0x0A>")
   std::vector<TokenAttr> attrs;     // id -> attribute; same size as pieces
   std::vector<float> scores;        // id -> score (SentencePiece log-prob); empty if none
-  PieceIndex index;                 // piece -> id (first id wins for duplicate pieces)
+  PieceIndex index;                 // piece -> id over `pieces` (first id wins for duplicates)
 
   size_t size() const { return pieces.size(); }
   bool valid(TokenId id) const { return id >= 0 && static_cast<size_t>(id) < pieces.size(); }
   std::optional<TokenId> find(std::string_view piece) const {
-    auto it = index.find(piece);
-    if (it == index.end()) return std::nullopt;
-    return it->second;
+    TokenId id = index.find(piece, pieces);
+    if (id < 0) return std::nullopt;
+    return id;
+  }
+  // Indexes pieces[id] (an existing entry for the same text is kept or replaced).
+  void index_piece(TokenId id, PieceIndex::OnDuplicate dup = PieceIndex::OnDuplicate::kKeep) {
+    index.insert(id, pieces, dup);
   }
   // Appends (piece, attr, score) as the next id and indexes it. Returns the new id.
   TokenId push_back(std::string piece, TokenAttr attr, float score = 0.0f);
+  // Heap bytes owned (capacities), for memory accounting.
+  size_t memory_bytes() const;
 };
 
 // An added token (tokenizer.json "added_tokens"; GGUF control/user-defined tokens). Matched in
@@ -191,6 +201,9 @@ class Model {
   virtual void tokenize(std::string_view pre_token, std::vector<TokenId>& out) const = 0;
   // "byte-level BPE", "BPE with byte fallback", "SentencePiece" (for describe()).
   virtual std::string kind() const = 0;
+  // Heap bytes of the model's tables (capacities), not counting caches filled while encoding;
+  // 0 when a model does not account for them.
+  virtual size_t memory_bytes() const { return 0; }
 };
 
 struct BpeOptions {
@@ -202,12 +215,19 @@ struct BpeOptions {
   std::string end_of_word_suffix;        // "</w>"-style suffix on the last symbol
   size_t cache_capacity = 1 << 16;       // word -> ids cache entries (0 disables)
 };
-using MergeList = std::vector<std::pair<std::string, std::string>>;  // rank order
+// Rank order. Views: the caller keeps the text alive while the model is built (the model
+// copies what it needs).
+using MergeList = std::vector<std::pair<std::string_view, std::string_view>>;
 
 // A BPE model over `vocab` (only pieces/index are used; the model keeps its own copy) and the
 // merges in rank order. Error when a merge names a piece, or produces a piece, that is not in
 // the vocab ("[bpe] merges[12]: 'ab' 'c' -> 'abc' is not in the vocab").
 Result<std::unique_ptr<Model>> make_bpe_model(const Vocab& vocab, const MergeList& merges,
+                                              const BpeOptions& options);
+// The same, with merge i (of n, rank order) given by `merge_at(i)` (no list is built; views
+// must stay valid until the call returns).
+using MergeAt = FunctionRef<std::pair<std::string_view, std::string_view>(size_t)>;
+Result<std::unique_ptr<Model>> make_bpe_model(const Vocab& vocab, size_t n_merges, MergeAt merge_at,
                                               const BpeOptions& options);
 
 // ---------------------------------------------------------------------------------------------
@@ -271,6 +291,11 @@ struct TokenizerImpl {
   // Metaspace's first "▁", WordPiece's first piece) do not fire in the middle of a stream.
   std::optional<TokenId> stream_anchor;
 };
+
+// Heap bytes owned by the vocabulary, the added tokens, the special-id table and the model's
+// tables (capacities; see Vocab / Model::memory_bytes). A structural bound for tests: it grows
+// with the vocabulary, not with use.
+size_t tokenizer_memory_bytes(const TokenizerImpl& impl);
 
 // Runs the encode pipeline described at the top of this file.
 std::vector<TokenId> encode_impl(const TokenizerImpl& impl, std::string_view text,

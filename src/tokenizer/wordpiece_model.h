@@ -29,7 +29,7 @@ class WordPieceModel final : public Model {
   std::string kind() const override { return "WordPiece"; }
 
  private:
-  PieceIndex index_;
+  PieceHashMap index_;
   std::optional<TokenId> unk_;
 };
 
