@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel_test_util.h"
@@ -124,6 +125,47 @@ TEST(KernelLevels, GemmTileOnModelWidths) {
       SCOPED_TRACE(std::string(cpu_level_name(level->level)) + " " + traits(type).name);
       check_gemm(*level, type, kSanitized ? 512 : 1536, 3, 5);
     }
+  }
+}
+
+// Odd block counts: the AVX-512 legacy kernels take two 32-element blocks per vector and finish
+// an odd last block alone; every tile edge shape around that.
+TEST(KernelLevels, GemmTileOddBlockCounts) {
+  for (const KernelSet* level : kernel_test::optimized_levels()) {
+    for (QuantType type : {QuantType::kQ8_0, QuantType::kQ4_0, QuantType::kQ5_0, QuantType::kQ4_1,
+                           QuantType::kQ5_1}) {
+      for (int64_t n : {int64_t{32}, int64_t{96}, int64_t{160}, int64_t{928}}) {
+        for (auto [nr, nc] : {std::pair{1, 1}, std::pair{4, 4}, std::pair{5, 7}, std::pair{9, 3}}) {
+          SCOPED_TRACE(std::string(cpu_level_name(level->level)) + " " + traits(type).name +
+                       " n=" + std::to_string(n) + " " + std::to_string(nr) + "x" +
+                       std::to_string(nc));
+          check_gemm(*level, type, n, nr, nc);
+        }
+      }
+    }
+  }
+}
+
+// Q8_0 weight codes may be -128 in files written by other tools (our quantizer stays in
+// [-127, 127]); every level must still compute the exact integer dot.
+TEST(KernelLevels, Q8_0WeightCodeMinus128) {
+  constexpr int64_t kN = 160;
+  const QuantTypeTraits& t = traits(QuantType::kQ8_0);
+  const size_t rb = quant_row_bytes(t, kN);
+  auto w = quantize_rows(QuantType::kQ8_0, gaussian(9, kN), 1, kN, rb);
+  for (int64_t ib = 0; ib < kN / 32; ++ib) {
+    for (int i = 0; i < 32; i += 3) w[static_cast<size_t>(ib) * 34 + 2 + i] = 0x80;
+  }
+  const auto a = quantize_rows(QuantType::kQ8_0, gaussian(10, kN, 0.3f), 1, kN, rb);
+  const float want = scalar().of(QuantType::kQ8_0).vec_dot(kN, w.data(), a.data());
+  const double mag = dot_magnitude(QuantType::kQ8_0, w.data(), QuantType::kQ8_0, a.data(), kN);
+  for (const KernelSet* level : kernel_test::optimized_levels()) {
+    SCOPED_TRACE(cpu_level_name(level->level));
+    EXPECT_NEAR(level->of(QuantType::kQ8_0).vec_dot(kN, w.data(), a.data()), want,
+                kRelTol * mag + 1e-30);
+    float out = 0.0f;
+    level->of(QuantType::kQ8_0).gemm_tile(kN, w.data(), rb, 1, a.data(), rb, 1, &out, 1);
+    EXPECT_NEAR(out, want, kRelTol * mag + 1e-30);
   }
 }
 

@@ -3,7 +3,17 @@
 // mask-register bit expansion and larger register tiles (32 vector registers). Everything is in
 // an anonymous namespace; only fill_avx512 is exported and dispatch.cpp calls it only when
 // cpu_features() report the AVX-512 subsets. Without VNNI the AVX2 entries are kept.
+// On top of the shared sources, avx512/*.inc add 512-bit kernels for the formats where the
+// float work per block bounds prefill (Q8_0 / Q4_0 / Q5_0: two blocks per vector; K-quants:
+// 512-bit integer work per super-block); fill_wide installs them.
+// GCC 12's 512-bit intrinsics pass a self-initialized "undefined" vector as the unused
+// merge source (insert, permutexvar, cvtepi32_ps, ...), which -Wuninitialized flags once they
+// are inlined; the warning's location is the header, so silence it there only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include <cstdint>
 #include <cstring>
@@ -21,12 +31,15 @@ namespace {
 #include "kernels/x86/blocks_k.inc"
 #include "kernels/x86/blocks_float.inc"
 #include "kernels/x86/tile.inc"
+#include "kernels/x86/avx512/blocks_pairs.inc"
+#include "kernels/x86/avx512/tile_pairs.inc"
+#include "kernels/x86/avx512/blocks_k512.inc"
 #include "kernels/x86/float_ops.inc"
 #include "kernels/x86/fill.inc"
+#include "kernels/x86/avx512/fill_wide.inc"
 
-// Peak probes (see PeakProbes) at the full 512-bit width, which the kernels themselves do not use
-// (256-bit dpbusd has the same multiply-accumulate rate here), so the peak is the machine's, not
-// our kernels' ceiling: 12 independent chains.
+// Peak probes (see PeakProbes) at the full 512-bit width (the machine's peak, not our kernels'
+// ceiling): 12 independent chains.
 double probe_fma(int64_t n_iter) {
   __m512 acc[12];
   for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
@@ -64,7 +77,10 @@ double probe_int8(int64_t n_iter) {
 }  // namespace
 
 void fill_avx512(KernelSet& set, bool vnni) {
-  if (vnni) fill_level(set);
+  if (vnni) {
+    fill_level(set);
+    fill_wide(set);
+  }
   if (vnni) set.peak = {probe_fma, probe_int8};
   set.level = CpuLevel::kAvx512;
 }
