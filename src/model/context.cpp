@@ -75,13 +75,15 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, ThreadPool&
     m.att.assign(m.q.size(), 0.0f);
     m.k.assign(static_cast<size_t>(nb * kv_dim), 0.0f);
     m.v.assign(m.k.size(), 0.0f);
-    m.gate.assign(static_cast<size_t>(nb * c.n_ff), 0.0f);
+    m.gate.assign(static_cast<size_t>(std::min(nb, kFfnChunk) * c.n_ff), 0.0f);
     m.up.assign(m.gate.size(), 0.0f);
     m.pos.assign(static_cast<size_t>(nb), 0);
     m.seq.assign(static_cast<size_t>(nb), 0);
     m.tok.assign(static_cast<size_t>(nb), 0);
     m.out_rows.assign(static_cast<size_t>(nb), 0);
-    m.scores.assign(static_cast<size_t>(pool.size()) * static_cast<size_t>(n_ctx), 0.0f);
+    const size_t group = static_cast<size_t>(c.n_head / c.n_head_kv);
+    m.scores.assign(static_cast<size_t>(pool.size()) * 2 * static_cast<size_t>(n_ctx) * group, 0.0f);
+    m.q16.assign(static_cast<size_t>(pool.size()) * group * static_cast<size_t>(c.head_dim), 0);
     m.logits.reserve(static_cast<size_t>(options.n_seq * c.n_vocab));
   } catch (const std::bad_alloc&) {
     return make_error("[context] cannot allocate scratch buffers for batch size %lld",

@@ -18,6 +18,10 @@ enum class Op : int {
   kEmbed, kNorm, kQkv, kRopeKv, kAttention, kAttnOut, kFfnUpGate, kFfnAct, kFfnDown, kOutput, kCount
 };
 
+// The feed-forward block runs over chunks of this many tokens, so its [tokens][n_ff] buffers stay
+// small (peak RSS) while each chunk still fills the matmul's 64-token tiles.
+inline constexpr int64_t kFfnChunk = 64;
+
 struct Context::Impl {
   model::KvCache kv;
   std::vector<int64_t> seq_len;     // [n_seq]
@@ -31,13 +35,14 @@ struct Context::Impl {
   std::vector<float> q;             // [n_batch][n_head * head_dim]
   std::vector<float> k, v;          // [n_batch][n_head_kv * head_dim]
   std::vector<float> att;           // [n_batch][n_head * head_dim] attention output
-  std::vector<float> gate, up;      // [n_batch][n_ff]
+  std::vector<float> gate, up;      // [kFfnChunk][n_ff] (the FFN runs in token chunks)
   std::vector<float> o;             // [n_batch][n_embd] projection output before the residual add
   std::vector<int64_t> pos;         // [n_batch]
   std::vector<int32_t> seq;         // [n_batch]
   std::vector<int32_t> tok;         // [n_batch]
   std::vector<int64_t> out_rows;    // [n_batch] chunk rows that want logits
-  std::vector<float> scores;        // [n_threads][n_ctx]
+  std::vector<float> scores;        // [n_threads][2 * n_ctx * group] raw scores + probabilities
+  std::vector<uint16_t> q16;        // [n_threads][group * head_dim] a group's queries in f16
 
   // Logits of the last decode(): [n_logit_rows][n_vocab]; logit_row[i] = row of batch index i or -1.
   std::vector<float> logits;

@@ -116,38 +116,56 @@ void Context::Impl::forward(const Model& model, ThreadPool& pool, const Batch& b
     }
     stop(Op::kRopeKv);
 
-    // Causal attention over each token's own sequence, one (token, head) per work item.
+    // Causal attention over each token's own sequence. One work item per (token, kv head): the
+    // group of query heads sharing that kv head gets all its scores from one register-blocked
+    // gemm_tile call over the cached keys (each key row read once for the whole group; with an
+    // F16 cache the queries are rounded to f16 for it, as llama.cpp does), then a softmax and a
+    // weighted sum of the values per head.
     start();
     {
       struct S {
-        Impl* m; int64_t il, hd, q_dim, kv_dim, group, n_head, n_ctx; float scale;
-        const FloatKernels* f;
-      } s{this, il, hd, q_dim, kv_dim, group, c.n_head, kv.n_ctx(),
-          static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))), &f};
-      pool.parallel_for(static_cast<size_t>(n * c.n_head), 1, [&s](size_t b, size_t e, int thread) {
+        Impl* m; int64_t il, hd, q_dim, group, n_head_kv, n_ctx; float scale;
+        const FloatKernels* f; GemmTileFn scores_tile;
+      } s{this, il, hd, q_dim, group, c.n_head_kv, kv.n_ctx(),
+          static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))), &f,
+          ks.of(kv.type()).gemm_tile};
+      pool.parallel_for(static_cast<size_t>(n * c.n_head_kv), 1, [&s](size_t b, size_t e, int thread) {
         Impl& m = *s.m;
-        float* scores = m.scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(s.n_ctx);
+        const size_t per_thread = 2 * static_cast<size_t>(s.n_ctx * s.group);
+        float* raw = m.scores.data() + static_cast<size_t>(thread) * per_thread;   // [n_kv][group]
+        float* prob = raw + per_thread / 2;                                       // [group][n_kv]
+        uint16_t* q16 = m.q16.data() + static_cast<size_t>(thread) * static_cast<size_t>(s.group * s.hd);
         const bool f16 = m.kv.type() == QuantType::kF16;
+        const size_t elem = m.kv.elem_bytes();
         for (size_t item = b; item < e; ++item) {
-          const int64_t t = static_cast<int64_t>(item) / s.n_head, h = static_cast<int64_t>(item) % s.n_head;
+          const int64_t t = static_cast<int64_t>(item) / s.n_head_kv, g = static_cast<int64_t>(item) % s.n_head_kv;
           const int sq = m.seq[static_cast<size_t>(t)];
           const int64_t n_kv = m.pos[static_cast<size_t>(t)] + 1;
-          const int64_t g_off = (h / s.group) * s.hd;
-          const float* qh = m.q.data() + t * s.q_dim + h * s.hd;
-          for (int64_t j = 0; j < n_kv; ++j) {
-            const uint8_t* kr = m.kv.k(s.il, sq, j);
-            scores[j] = s.scale * (f16 ? s.f->dot_f16_f32(s.hd, reinterpret_cast<const uint16_t*>(kr) + g_off, qh)
-                                       : s.f->dot_f32(s.hd, reinterpret_cast<const float*>(kr) + g_off, qh));
+          const float* qg = m.q.data() + t * s.q_dim + g * s.group * s.hd;  // [group][hd]
+          const void* a = qg;
+          size_t a_stride = static_cast<size_t>(s.hd) * sizeof(float);
+          if (f16) {
+            s.f->f32_to_f16(qg, q16, s.group * s.hd);
+            a = q16;
+            a_stride = static_cast<size_t>(s.hd) * sizeof(uint16_t);
           }
-          s.f->softmax(n_kv, scores);
-          float* out = m.att.data() + t * s.q_dim + h * s.hd;
-          std::fill(out, out + s.hd, 0.0f);
-          for (int64_t j = 0; j < n_kv; ++j) {
-            const uint8_t* vr = m.kv.v(s.il, sq, j);
-            if (f16) {
-              s.f->axpy_f16(s.hd, scores[j], reinterpret_cast<const uint16_t*>(vr) + g_off, out);
-            } else {
-              s.f->axpy_f32(s.hd, scores[j], reinterpret_cast<const float*>(vr) + g_off, out);
+          const uint8_t* k0 = m.kv.k(s.il, sq, 0) + static_cast<size_t>(g * s.hd) * elem;
+          s.scores_tile(s.hd, k0, m.kv.row_bytes(), static_cast<int>(n_kv), a, a_stride,
+                        static_cast<int>(s.group), raw, static_cast<size_t>(s.group));
+          for (int64_t c = 0; c < s.group; ++c) {
+            float* p = prob + c * n_kv;
+            for (int64_t j = 0; j < n_kv; ++j) p[j] = s.scale * raw[j * s.group + c];
+            s.f->softmax(n_kv, p);
+            const int64_t h = g * s.group + c;
+            float* out = m.att.data() + t * s.q_dim + h * s.hd;
+            std::fill(out, out + s.hd, 0.0f);
+            for (int64_t j = 0; j < n_kv; ++j) {
+              const uint8_t* vr = m.kv.v(s.il, sq, j) + static_cast<size_t>(g * s.hd) * elem;
+              if (f16) {
+                s.f->axpy_f16(s.hd, p[j], reinterpret_cast<const uint16_t*>(vr), out);
+              } else {
+                s.f->axpy_f32(s.hd, p[j], reinterpret_cast<const float*>(vr), out);
+              }
             }
           }
         }
@@ -168,18 +186,24 @@ void Context::Impl::forward(const Model& model, ThreadPool& pool, const Batch& b
     }
     stop(Op::kNorm);
 
-    start();
-    const model::MatJob gu[2] = {{&L.ffn_gate, gate.data(), n_ff}, {&L.ffn_up, up.data(), n_ff}};
-    matmul.run(gu, xn.data(), n_embd, n, n_embd, pool);
-    stop(Op::kFfnUpGate);
+    // Gate/up, SiLU and down per chunk of tokens (small [chunk][n_ff] buffers).
+    for (int64_t c0 = 0; c0 < n; c0 += kFfnChunk) {
+      const int64_t cn = std::min(kFfnChunk, n - c0);
+      start();
+      const model::MatJob gu[2] = {{&L.ffn_gate, gate.data(), n_ff}, {&L.ffn_up, up.data(), n_ff}};
+      matmul.run(gu, xn.data() + c0 * n_embd, n_embd, cn, n_embd, pool);
+      stop(Op::kFfnUpGate);
 
-    start();
-    f.silu_mul(n * n_ff, gate.data(), up.data(), gate.data());
-    stop(Op::kFfnAct);
+      start();
+      f.silu_mul(cn * n_ff, gate.data(), up.data(), gate.data());
+      stop(Op::kFfnAct);
 
+      start();
+      const model::MatJob down[1] = {{&L.ffn_down, o.data() + c0 * n_embd, n_embd}};
+      matmul.run(down, gate.data(), n_ff, cn, n_ff, pool);
+      stop(Op::kFfnDown);
+    }
     start();
-    const model::MatJob down[1] = {{&L.ffn_down, o.data(), n_embd}};
-    matmul.run(down, gate.data(), n_ff, n, n_ff, pool);
     for (int64_t i = 0; i < n * n_embd; ++i) x[static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
     stop(Op::kFfnDown);
   }
