@@ -66,7 +66,9 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, ThreadPool&
   const int64_t nb = options.n_batch;
   try {
     const int64_t n_in_max = std::max({c.n_embd, c.n_ff, q_dim});
-    m.matmul.reserve(model.weights(), nb, n_in_max, pool.size());
+    // Widest runs: n_batch rows of n_embd / q_dim, or one FFN chunk of n_ff (ffn_down's input).
+    const int64_t max_elements = std::max(nb * std::max(c.n_embd, q_dim), std::min(nb, kFfnChunk) * c.n_ff);
+    m.matmul.reserve(model.weights(), nb, n_in_max, max_elements, pool.size());
     m.rope.init(c.rope, nb);
     m.x.assign(static_cast<size_t>(nb * c.n_embd), 0.0f);
     m.xn.assign(m.x.size(), 0.0f);

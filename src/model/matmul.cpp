@@ -17,9 +17,10 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 void Matmul::reserve(const ModelWeights& weights, int64_t n_tokens, int64_t n_in_max,
-                     int n_threads) {
+                     int64_t max_elements, int n_threads) {
   n_tokens_max_ = n_tokens;
   n_in_max_ = n_in_max;
+  max_elements_ = max_elements;
   n_threads_ = std::max(1, n_threads);
   auto want = [&](const WeightTensor& w) {
     if (!w.present()) return;
@@ -29,9 +30,10 @@ void Matmul::reserve(const ModelWeights& weights, int64_t n_tokens, int64_t n_in
     const QuantTypeTraits* dt = quant_type_traits(t->dot_type);
     ActBuffer b;
     b.type = t->dot_type;
-    // Largest row: n_in_max rounded up to the block size.
-    const int64_t n = ceil_div(n_in_max, dt->block_size) * dt->block_size;
-    b.data.resize(static_cast<size_t>(n_tokens) * quant_row_bytes(*dt, n));
+    // Worst case over runs: max_elements plus each row's rounding up to the block size.
+    const int64_t n = ceil_div(max_elements, dt->block_size) * dt->block_size +
+                      n_tokens * static_cast<int64_t>(dt->block_size);
+    b.data.resize(static_cast<size_t>(quant_row_bytes(*dt, static_cast<uint64_t>(n))));
     acts_.push_back(std::move(b));
   };
   want(weights.output);
@@ -50,7 +52,8 @@ Matmul::ActBuffer* Matmul::buffer_for(QuantType dot_type) {
 
 void Matmul::run(std::span<const MatJob> jobs, const float* x, int64_t x_stride,
                  int64_t n_tokens, int64_t n_in, ThreadPool& pool) {
-  PRIMER_CHECK(n_tokens >= 1 && n_tokens <= n_tokens_max_ && n_in <= n_in_max_);
+  PRIMER_CHECK(n_tokens >= 1 && n_tokens <= n_tokens_max_ && n_in <= n_in_max_ &&
+               n_tokens * n_in <= max_elements_);
   PRIMER_CHECK(pool.size() <= n_threads_);
   const KernelSet& ks = kernels();
 

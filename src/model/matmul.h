@@ -30,9 +30,11 @@ struct MatJob {
 
 class Matmul {
  public:
-  // Reserves scratch for up to n_tokens rows of up to n_in_max elements for the dot types of
-  // `weights`' matrices, and n_threads tile buffers.
-  void reserve(const ModelWeights& weights, int64_t n_tokens, int64_t n_in_max, int n_threads);
+  // Reserves scratch for the dot types of `weights`' matrices: runs of up to n_tokens rows of up
+  // to n_in_max elements, with at most max_elements (n_tokens * n_in) in one run (the FFN's wide
+  // input comes in short token chunks), and n_threads tile buffers.
+  void reserve(const ModelWeights& weights, int64_t n_tokens, int64_t n_in_max,
+               int64_t max_elements, int n_threads);
 
   // All jobs must share n_cols == n_in. x: [n_tokens][x_stride] floats.
   void run(std::span<const MatJob> jobs, const float* x, int64_t x_stride, int64_t n_tokens,
@@ -49,7 +51,7 @@ class Matmul {
 
   std::vector<ActBuffer> acts_;
   std::vector<float> tiles_;      // per thread [kRowBlock * kTokenBlock]
-  int64_t n_tokens_max_ = 0, n_in_max_ = 0;
+  int64_t n_tokens_max_ = 0, n_in_max_ = 0, max_elements_ = 0;
   int n_threads_ = 1;
 };
 
