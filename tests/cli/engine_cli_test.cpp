@@ -22,6 +22,7 @@
 #include "primer/model.h"
 #include "primer/sampler.h"
 
+#include "cli/cli_test_util.h"
 #include "cli/generation.h"  // ChatSession (library primer_cli)
 
 namespace {
@@ -31,18 +32,8 @@ namespace fs = std::filesystem;
 const std::string kVocab = std::string(PRIMER_SHARED_DIR) + "/vocab/ggml-vocab-llama-spm.gguf";
 const std::string kChatml = std::string(PRIMER_SHARED_DIR) + "/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja";
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using primer::testing::RunResult;
+using primer::testing::slurp;
 
 class EngineCli : public ::testing::Test {
  protected:
@@ -70,15 +61,7 @@ class EngineCli : public ::testing::Test {
 
   // Runs `primer <args>` with stdout and stderr captured (and stdin from a file when given).
   static RunResult run(const std::string& args, const std::string& stdin_file = "") {
-    const std::string out = path("stdout.txt"), err = path("stderr.txt");
-    std::string cmd = std::string(PRIMER_BINARY) + " " + args + " > " + out + " 2> " + err;
-    cmd += " < " + (stdin_file.empty() ? std::string("/dev/null") : stdin_file);
-    const int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return primer::testing::run_primer(args, *dir_, stdin_file);
   }
 
   static std::unique_ptr<primer::Model> load() {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/cli_test_util.h"
 #include "primer/model.h"
 
 namespace primer {
@@ -17,11 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using testing::RunResult;
 
 class ModelCli : public ::testing::Test {
  protected:
@@ -36,24 +33,7 @@ class ModelCli : public ::testing::Test {
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
-  RunResult run(const std::string& args) const {
-    const std::string err_file = path("stderr.txt");
-    const std::string cmd = std::string(PRIMER_BINARY) + " " + args + " 2>" + err_file;
-    RunResult r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    FILE* e = std::fopen(err_file.c_str(), "rb");
-    if (e != nullptr) {
-      while ((n = fread(buf, 1, sizeof(buf), e)) > 0) r.err.append(buf, n);
-      std::fclose(e);
-    }
-    return r;
-  }
+  RunResult run(const std::string& args) const { return testing::run_primer(args, dir_); }
 
   fs::path dir_;
 };

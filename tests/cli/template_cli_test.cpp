@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/cli_test_util.h"
 #include "primer/gguf.h"
 
 namespace {
@@ -22,18 +23,8 @@ namespace fs = std::filesystem;
 const std::string kGolden = std::string(PRIMER_GOLDEN_DIR) + "/chat";
 const std::string kTemplates = std::string(PRIMER_SHARED_DIR) + "/chat-templates";
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using primer::testing::RunResult;
+const auto& read_file = primer::testing::slurp;
 
 class TemplateCli : public ::testing::Test {
  protected:
@@ -56,17 +47,7 @@ class TemplateCli : public ::testing::Test {
 
   // Runs `primer template <args>` with stdout and stderr captured.
   RunResult run(const std::string& args, const std::string& stdin_file = "") {
-    const std::string out_path = (dir_ / "stdout.txt").string();
-    const std::string err_path = (dir_ / "stderr.txt").string();
-    std::string cmd =
-        std::string("'") + PRIMER_BINARY + "' template " + args + " >'" + out_path + "' 2>'" + err_path + "'";
-    if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
-    const int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(out_path);
-    r.err = read_file(err_path);
-    return r;
+    return primer::testing::run_primer("template " + args, dir_, stdin_file);
   }
 
   const ordered_json& conv_case(const std::string& name) const {
