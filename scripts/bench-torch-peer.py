@@ -34,7 +34,6 @@ import math
 import os
 import platform
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,86 +43,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gguf_min  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# --- a minimal GGUF reader (v2/v3): metadata, and F32/F16/BF16 tensors, memory-mapped ------
-
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q",
-            11: "<q", 12: "<d"}
-GGML_F32, GGML_F16, GGML_BF16 = 0, 1, 30
-
-
-class _Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def unpack(self, fmt):
-        v = struct.unpack_from(fmt, self.data, self.pos)[0]
-        self.pos += struct.calcsize(fmt)
-        return v
-
-    def string(self):
-        n = self.unpack("<Q")
-        s = bytes(self.data[self.pos:self.pos + n]).decode("utf-8", errors="replace")
-        self.pos += n
-        return s
-
-    def value(self, vtype, skip_arrays):
-        if vtype in _SCALARS:
-            return self.unpack(_SCALARS[vtype])
-        if vtype == 8:
-            return self.string()
-        if vtype == 9:
-            etype, n = self.unpack("<I"), self.unpack("<Q")
-            if skip_arrays and etype in _SCALARS:     # e.g. token types: not needed here
-                self.pos += n * struct.calcsize(_SCALARS[etype])
-                return None
-            return [self.value(etype, skip_arrays) for _ in range(n)]
-        raise ValueError("gguf: unknown value type %d" % vtype)
-
-
 def read_gguf(path):
-    """(metadata dict, {name: float32 torch tensor in ggml-reversed shape}); tokenizer arrays skipped."""
-    data = np.memmap(path, dtype=np.uint8, mode="r")
-    if bytes(data[:4]) != b"GGUF":
-        raise ValueError("%s: not a GGUF file" % path)
-    r = _Reader(data)
-    r.pos = 4
-    version = r.unpack("<I")
-    if version not in (2, 3):
-        raise ValueError("%s: GGUF version %d (need 2 or 3)" % (path, version))
-    n_tensors, n_kv = r.unpack("<Q"), r.unpack("<Q")
-    kv = {}
-    for _ in range(n_kv):
-        key = r.string()
-        vtype = r.unpack("<I")
-        kv[key] = r.value(vtype, skip_arrays=key.startswith("tokenizer."))
-    infos = []
-    for _ in range(n_tensors):
-        name = r.string()
-        dims = [r.unpack("<Q") for _ in range(r.unpack("<I"))]
-        infos.append((name, dims, r.unpack("<I"), r.unpack("<Q")))
-    align = kv.get("general.alignment", 32)
-    base = (r.pos + align - 1) // align * align
-    tensors = {}
-    for name, dims, ttype, offset in infos:
-        count = math.prod(dims)
-        shape = list(reversed(dims))           # ggml ne[0] is the fastest dimension
-        start = base + offset
-        if ttype == GGML_F32:
-            arr = np.frombuffer(data, dtype="<f4", count=count, offset=start).reshape(shape)
-            t = torch.from_numpy(arr.copy())
-        elif ttype == GGML_F16:
-            arr = np.frombuffer(data, dtype="<f2", count=count, offset=start).reshape(shape)
-            t = torch.from_numpy(arr.astype(np.float32))
-        elif ttype == GGML_BF16:
-            raw = np.frombuffer(data, dtype="<u2", count=count, offset=start).reshape(shape)
-            t = torch.from_numpy((raw.astype(np.uint32) << 16).view(np.float32))
-        else:
-            raise ValueError("%s: tensor %s has ggml type %d; this peer reads F32, F16 and BF16 "
-                             "(make the model with gen-model --type F16 or F32)" % (path, name, ttype))
-        tensors[name] = t
-    return kv, tensors
+    """(metadata, {name: float32 torch tensor}) via scripts/gguf_min.py; tokenizer arrays skipped."""
+    kv, arrays, _ = gguf_min.read_gguf(path, skip_tokenizer_arrays=True)
+    return kv, {name: torch.from_numpy(a) for name, a in arrays.items()}
 
 
 # --- the model ------------------------------------------------------------------------------

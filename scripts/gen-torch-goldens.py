@@ -2,7 +2,7 @@
 """PyTorch reference logits for tiny random models made by `primer gen-model`.
 
 For each golden below: runs `primer gen-model` (F32 weights), reads the GGUF with the minimal
-reader in this file (F32 tensors only), builds the model in torch float64 following Hugging
+reader scripts/gguf_min.py, builds the model in torch float64 following Hugging
 Face's modeling_llama / modeling_qwen2 / modeling_qwen3 (rotate_half rope; the llama GGUF's q/k
 rows are un-permuted first, undoing llama.cpp's convert_hf_to_gguf.py permute), runs a fixed
 token list and writes tests/golden/model/<name>.json:
@@ -22,13 +22,15 @@ import argparse
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gguf_min  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(REPO, "tests", "golden", "model")
@@ -78,70 +80,11 @@ def gen_model_args(opts, out_path):
     return args
 
 
-# --- a minimal GGUF reader (v2/v3), F32 tensors only ---------------------------------------
-
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q",
-            11: "<q", 12: "<d"}
-
-
-class Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def unpack(self, fmt):
-        v = struct.unpack_from(fmt, self.data, self.pos)[0]
-        self.pos += struct.calcsize(fmt)
-        return v
-
-    def string(self):
-        n = self.unpack("<Q")
-        s = self.data[self.pos:self.pos + n].decode("utf-8", errors="replace")
-        self.pos += n
-        return s
-
-    def value(self, vtype):
-        if vtype in _SCALARS:
-            return self.unpack(_SCALARS[vtype])
-        if vtype == 8:
-            return self.string()
-        if vtype == 9:
-            etype, n = self.unpack("<I"), self.unpack("<Q")
-            return [self.value(etype) for _ in range(n)]
-        raise ValueError("gguf: unknown value type %d" % vtype)
-
-
 def read_gguf(path):
-    data = open(path, "rb").read()
-    r = Reader(data)
-    if data[:4] != b"GGUF":
-        raise ValueError("%s: not a GGUF file" % path)
-    r.pos = 4
-    version = r.unpack("<I")
-    if version not in (2, 3):
-        raise ValueError("%s: GGUF version %d" % (path, version))
-    n_tensors, n_kv = r.unpack("<Q"), r.unpack("<Q")
-    kv = {}
-    for _ in range(n_kv):
-        key = r.string()
-        kv[key] = r.value(r.unpack("<I"))
-    infos = []
-    for _ in range(n_tensors):
-        name = r.string()
-        n_dims = r.unpack("<I")
-        dims = [r.unpack("<Q") for _ in range(n_dims)]
-        ttype, offset = r.unpack("<I"), r.unpack("<Q")
-        infos.append((name, dims, ttype, offset))
-    align = kv.get("general.alignment", 32)
-    base = (r.pos + align - 1) // align * align
-    tensors = {}
-    for name, dims, ttype, offset in infos:
-        if ttype != 0:
-            raise ValueError("%s: tensor %s has type %d; this reader needs F32" % (path, name, ttype))
-        count = math.prod(dims)
-        arr = np.frombuffer(data, dtype="<f4", count=count, offset=base + offset)
-        # ggml ne[0] is the fastest dimension: numpy shape is the reverse.
-        tensors[name] = torch.from_numpy(arr.reshape(list(reversed(dims))).astype(np.float64))
-    return kv, tensors, data
+    """(metadata, {name: float64 torch tensor}, file bytes) of an F32 model (scripts/gguf_min.py)."""
+    kv, arrays, data = gguf_min.read_gguf(path)
+    tensors = {name: torch.from_numpy(a.astype(np.float64)) for name, a in arrays.items()}
+    return kv, tensors, bytes(data)
 
 
 # --- the model, Hugging Face semantics in float64 -------------------------------------------
