@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +34,17 @@ const std::string kChatml = std::string(PRIMER_SHARED_DIR) + "/chat-templates/Qw
 
 using primer::testing::RunResult;
 using primer::testing::slurp;
+
+// The number right after the first occurrence of `label` in `text` (std::regex is avoided: GCC
+// 12 warns inside <regex> under -O2 with sanitizers).
+std::optional<double> number_after(const std::string& text, const std::string& label) {
+  const size_t at = text.find(label);
+  if (at == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str() + at + label.size(), &end);
+  if (end == text.c_str() + at + label.size()) return std::nullopt;
+  return v;
+}
 
 class EngineCli : public ::testing::Test {
  protected:
@@ -156,15 +167,13 @@ TEST_F(EngineCli, PerplexityEqualsNllFromDumpedLogits) {
   const int ctx = 32;
   RunResult p = run("perplexity -m " + *model_ + " -f " + file + " --ctx " + std::to_string(ctx) + " --chunks 1 -t 2");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(p.out, m, std::regex("mean NLL = ([0-9.eE+-]+)"))) << p.out;
-  const double mean_nll = std::stod(m[1]);
-  ASSERT_TRUE(std::regex_search(p.out, m, std::regex("PPL = ([0-9.eE+-]+)"))) << p.out;
-  const double ppl = std::stod(m[1]);
-  ASSERT_TRUE(std::regex_search(p.out, m, std::regex("scored tokens = ([0-9]+)"))) << p.out;
-  EXPECT_EQ(std::stoi(m[1]), ctx - ctx / 2 - 1);
-  EXPECT_TRUE(std::isfinite(ppl));
-  EXPECT_NEAR(ppl, std::exp(mean_nll), 1e-5 * ppl);
+  const std::optional<double> mean_nll = number_after(p.out, "mean NLL = ");
+  const std::optional<double> ppl = number_after(p.out, "PPL = ");
+  const std::optional<double> scored = number_after(p.out, "scored tokens = ");
+  ASSERT_TRUE(mean_nll && ppl && scored) << p.out;
+  EXPECT_EQ(*scored, ctx - ctx / 2 - 1);
+  EXPECT_TRUE(std::isfinite(*ppl));
+  EXPECT_NEAR(*ppl, std::exp(*mean_nll), 1e-5 * *ppl);
 
   // The first window is the first ctx tokens of the file (it starts with BOS): its logits are
   // rows 0..ctx-1 of the whole file decoded as one prompt.
@@ -186,7 +195,7 @@ TEST_F(EngineCli, PerplexityEqualsNllFromDumpedLogits) {
                                  ids[static_cast<size_t>(i) + 1]);
     ++count;
   }
-  EXPECT_NEAR(mean_nll, nll / count, 1e-4 * std::abs(nll / count));
+  EXPECT_NEAR(*mean_nll, nll / count, 1e-4 * std::abs(nll / count));
 }
 
 TEST_F(EngineCli, ChatTwoTurnsFromAPipe) {
@@ -195,10 +204,14 @@ TEST_F(EngineCli, ChatTwoTurnsFromAPipe) {
                         " --system 'Be brief.' -n 6 --temp 0 -t 2",
                     input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::regex turn("\\[D\\] \\[chat\\] prompt ([0-9]+) tokens: ([0-9]+) reused");
+  // Debug lines "[D] [chat] prompt N tokens: M reused".
   std::vector<std::pair<int, int>> turns;
-  for (auto it = std::sregex_iterator(r.err.begin(), r.err.end(), turn); it != std::sregex_iterator(); ++it) {
-    turns.emplace_back(std::stoi((*it)[1]), std::stoi((*it)[2]));
+  const std::string key = "[D] [chat] prompt ";
+  for (size_t at = r.err.find(key); at != std::string::npos; at = r.err.find(key, at + 1)) {
+    int n = 0, reused = 0;
+    if (std::sscanf(r.err.c_str() + at + key.size(), "%d tokens: %d reused", &n, &reused) == 2) {
+      turns.emplace_back(n, reused);
+    }
   }
   ASSERT_EQ(turns.size(), 3u) << r.err;
   EXPECT_EQ(turns[0].second, 0);
