@@ -17,19 +17,7 @@
 namespace primer::testing {
 namespace {
 
-GenModelOptions batch_model() {
-  GenModelOptions o;
-  o.arch = "qwen2";
-  o.n_embd = 64;
-  o.n_layer = 2;
-  o.n_head = 4;
-  o.n_head_kv = 2;
-  o.n_vocab = 300;
-  o.n_ctx_train = 256;
-  o.seed = 5;
-  o.init_std = 0.1f;
-  return o;
-}
+GenModelOptions batch_model() { return tiny_model_options("qwen2", 5); }
 
 int32_t argmax(std::span<const float> logits) {
   return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());

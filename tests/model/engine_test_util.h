@@ -41,6 +41,23 @@ inline std::unique_ptr<Model> load_model_or_fail(const std::string& path) {
   return std::move(model).value();
 }
 
+// A tiny random model of `arch` (64 wide, 2 layers, 4 heads / 2 kv heads, 300 tokens). Weights are
+// larger than gen-model's default 0.02 so attention is far from uniform and every position's
+// logits differ clearly (a wrong rope or mask shows).
+inline GenModelOptions tiny_model_options(const std::string& arch, uint64_t seed) {
+  GenModelOptions o;
+  o.arch = arch;
+  o.n_embd = 64;
+  o.n_layer = 2;
+  o.n_head = 4;
+  o.n_head_kv = 2;
+  o.n_vocab = 300;
+  o.n_ctx_train = 256;
+  o.seed = seed;
+  o.init_std = 0.1f;
+  return o;
+}
+
 // Writes a random model with `options`, loads it and removes the file.
 inline std::unique_ptr<Model> make_model(const GenModelOptions& options, ThreadPool& pool) {
   const std::string path = temp_model_path(options.arch);

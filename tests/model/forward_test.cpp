@@ -15,21 +15,7 @@
 namespace primer::testing {
 namespace {
 
-GenModelOptions tiny(const std::string& arch) {
-  GenModelOptions o;
-  o.arch = arch;
-  o.n_embd = 64;
-  o.n_layer = 2;
-  o.n_head = 4;
-  o.n_head_kv = 2;
-  o.n_vocab = 300;
-  o.n_ctx_train = 256;
-  o.seed = 7;
-  // Larger weights than the default 0.02 so that attention is far from uniform and every
-  // position's logits differ clearly (a wrong rope or mask shows).
-  o.init_std = 0.1f;
-  return o;
-}
+GenModelOptions tiny(const std::string& arch) { return tiny_model_options(arch, 7); }
 
 struct F32Case {
   const char* name;
