@@ -81,7 +81,6 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, ThreadPool&
     m.up.assign(m.gate.size(), 0.0f);
     m.pos.assign(static_cast<size_t>(nb), 0);
     m.seq.assign(static_cast<size_t>(nb), 0);
-    m.tok.assign(static_cast<size_t>(nb), 0);
     m.out_rows.assign(static_cast<size_t>(nb), 0);
     const size_t group = static_cast<size_t>(c.n_head / c.n_head_kv);
     m.scores.assign(static_cast<size_t>(pool.size()) * 2 * static_cast<size_t>(n_ctx) * group, 0.0f);

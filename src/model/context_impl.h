@@ -39,7 +39,6 @@ struct Context::Impl {
   std::vector<float> o;             // [n_batch][n_embd] projection output before the residual add
   std::vector<int64_t> pos;         // [n_batch]
   std::vector<int32_t> seq;         // [n_batch]
-  std::vector<int32_t> tok;         // [n_batch]
   std::vector<int64_t> out_rows;    // [n_batch] chunk rows that want logits
   std::vector<float> scores;        // [n_threads][2 * n_ctx * group] raw scores + probabilities
   std::vector<uint16_t> q16;        // [n_threads][group * head_dim] a group's queries in f16

@@ -52,7 +52,6 @@ void Context::Impl::forward(const Model& model, ThreadPool& pool, const Batch& b
   int64_t n_out = 0;
   for (int64_t t = 0; t < n; ++t) {
     const size_t i = begin + static_cast<size_t>(t);
-    tok[static_cast<size_t>(t)] = batch.token(i);
     seq[static_cast<size_t>(t)] = batch.seq(i);
     pos[static_cast<size_t>(t)] = batch.pos(i);
     if (batch.want_logits(i)) out_rows[static_cast<size_t>(n_out++)] = t;
@@ -201,11 +200,11 @@ void Context::Impl::forward(const Model& model, ThreadPool& pool, const Batch& b
       start();
       const model::MatJob down[1] = {{&L.ffn_down, o.data() + c0 * n_embd, n_embd}};
       matmul.run(down, gate.data(), n_ff, cn, n_ff, pool);
+      for (int64_t i = c0 * n_embd; i < (c0 + cn) * n_embd; ++i) {
+        x[static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
+      }
       stop(Op::kFfnDown);
     }
-    start();
-    for (int64_t i = 0; i < n * n_embd; ++i) x[static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
-    stop(Op::kFfnDown);
   }
 
   if (n_out == 0) return;
