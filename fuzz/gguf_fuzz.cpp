@@ -17,11 +17,11 @@ namespace {
 uint64_t touch(const primer::GgufValue& v) {
   uint64_t acc = v.u ^ static_cast<uint64_t>(v.i) ^ static_cast<uint64_t>(v.f != 0) ^ v.b;
   for (char c : v.str) acc += static_cast<uint8_t>(c);
-  for (auto s : v.strings) {
+  v.for_each_string([&](uint64_t, std::string_view s) {
     for (char c : s) acc += static_cast<uint8_t>(c);
-  }
+  });
   for (const auto& item : v.items) acc += touch(item);
-  if (v.raw != nullptr && v.count > 0) {
+  if (v.raw != nullptr && v.count > 0 && v.elem_type != primer::GgufValueType::kString) {
     acc += v.raw[0] + v.raw[v.count * primer::gguf_internal::fixed_value_size(v.elem_type) - 1];
   }
   return acc;

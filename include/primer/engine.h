@@ -25,7 +25,7 @@ namespace primer {
 struct ContextOptions {
   int64_t n_ctx = 0;          // positions per sequence; 0: min(n_ctx_train, 4096)
   int n_seq = 1;              // sequences (KV slots) held at once
-  int64_t n_batch = 512;      // tokens per forward chunk (scratch size)
+  int64_t n_batch = 256;      // tokens per forward chunk (scratch size)
   QuantType kv_type = QuantType::kF16;  // kF16 (default) or kF32
 };
 

@@ -71,9 +71,27 @@ struct GgufValue {
   // arrays
   GgufValueType elem_type = GgufValueType::kUint8;
   uint64_t count = 0;
-  const uint8_t* raw = nullptr;          // numeric array elements, little-endian, packed
-  std::vector<std::string_view> strings;  // string array elements
-  std::vector<GgufValue> items;           // nested arrays (elem_type == kArray)
+  // Numeric arrays: the elements, little-endian, packed. String arrays: the first element's
+  // encoding (u64 length, bytes, next length...); read them with string_items(). Views are kept
+  // lazy so that a 150k-token vocabulary costs no memory beside the mapped file.
+  const uint8_t* raw = nullptr;
+  std::vector<GgufValue> items;  // nested arrays (elem_type == kArray)
+
+  // The elements of a string array (empty for any other value). The reader validated every
+  // length, so decoding cannot run past the file.
+  std::vector<std::string_view> string_items() const;
+  // Calls fn(index, string_view) for each element of a string array, without allocating.
+  template <class Fn>
+  void for_each_string(Fn&& fn) const {
+    if (type != GgufValueType::kArray || elem_type != GgufValueType::kString) return;
+    const uint8_t* p = raw;
+    for (uint64_t k = 0; k < count; ++k) {
+      uint64_t len = 0;
+      std::memcpy(&len, p, sizeof len);
+      fn(k, std::string_view(reinterpret_cast<const char*>(p + sizeof len), static_cast<size_t>(len)));
+      p += sizeof len + len;
+    }
+  }
 };
 
 struct GgufTensorInfo {
@@ -116,6 +134,10 @@ class GgufFile {
 
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
+
+  // Drops the metadata's pages (everything before the tensor data) from the resident set once
+  // it has been read, e.g. after the tokenizer is built; views stay valid and fault back in.
+  void release_metadata_pages() const;
 
  private:
   std::string name_;

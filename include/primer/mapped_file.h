@@ -26,6 +26,10 @@ class MappedFile {
   size_t size() const { return size_; }
   std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
   const std::string& path() const { return path_; }
+  // Tells the kernel the whole pages inside [offset, offset + len) are not needed now: they
+  // leave this process's resident set and are read again from the file if touched. The data
+  // stays valid (the mapping is private and read-only).
+  void release_pages(size_t offset, size_t len) const;
 
  private:
   const uint8_t* data_ = nullptr;

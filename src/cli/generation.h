@@ -27,7 +27,7 @@ struct EngineOptions {
   std::string model_path;
   int threads = 0;             // 0: one per core
   int64_t n_ctx = 0;           // 0: the context's default (min(n_ctx_train, 4096))
-  int64_t n_batch = 512;
+  int64_t n_batch = 256;
   std::string kv_type = "f16"; // f16 | f32
 };
 

@@ -72,6 +72,10 @@ const GgufTensorInfo* GgufFile::find_tensor(std::string_view name) const {
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
 }
 
+void GgufFile::release_metadata_pages() const {
+  if (file_) file_->release_pages(0, static_cast<size_t>(data_offset_));
+}
+
 namespace {
 
 Result<const GgufValue*> lookup(const GgufFile& f, std::string_view key) {
@@ -135,7 +139,15 @@ Result<std::vector<std::string_view>> GgufFile::get_string_array(std::string_vie
   if (v->type != GgufValueType::kArray || v->elem_type != GgufValueType::kString) {
     return wrong_type(name_, key, "an array of string", *v);
   }
-  return v->strings;
+  return v->string_items();
+}
+
+std::vector<std::string_view> GgufValue::string_items() const {
+  std::vector<std::string_view> out;
+  if (type != GgufValueType::kArray || elem_type != GgufValueType::kString) return out;
+  out.reserve(static_cast<size_t>(count));
+  for_each_string([&](uint64_t, std::string_view s) { out.push_back(s); });
+  return out;
 }
 
 Result<std::vector<float>> GgufFile::get_f32_array(std::string_view key) const {

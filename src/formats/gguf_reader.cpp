@@ -213,9 +213,14 @@ class Parser {
     size_t n = static_cast<size_t>(v->count);
     switch (v->elem_type) {
       case GgufValueType::kString:
-        v->strings.resize(n);
+        v->raw = data_ + pos_;
         for (size_t k = 0; k < n; ++k) {
-          PRIMER_TRY(read_string(&v->strings[k], ctx + "[" + std::to_string(k) + "]", "string"));
+          uint64_t at = pos_;
+          std::string_view ignored;
+          if (!read_string(&ignored, ctx, "string").ok()) {  // cheap check; the message is built on failure only
+            pos_ = at;
+            return read_string(&ignored, ctx + "[" + std::to_string(k) + "]", "string");
+          }
         }
         break;
       case GgufValueType::kArray:

@@ -65,7 +65,7 @@ void put_value(std::vector<uint8_t>* out, const GgufValue& v) {
       put<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
       put<uint64_t>(out, v.count);
       if (v.elem_type == GgufValueType::kString) {
-        for (std::string_view s : v.strings) put_string(out, s);
+        v.for_each_string([&](uint64_t, std::string_view s) { put_string(out, s); });
       } else if (v.elem_type == GgufValueType::kArray) {
         for (const GgufValue& inner : v.items) put_value(out, inner);
       } else if (v.count > 0) {

@@ -208,6 +208,8 @@ Result<std::unique_ptr<Model>> Model::from_gguf(GgufFile file, const ModelLoadOp
   model->gguf_ = std::make_unique<GgufFile>(std::move(file));
   ModelBuilder builder{*model->gguf_, *model};
   PRIMER_TRY(builder.build(options));
+  // The tokenizer and config own what they read; the metadata pages need not stay resident.
+  model->gguf_->release_metadata_pages();
   return model;
 }
 

@@ -93,11 +93,11 @@ Status read_tokens(const MetaReader& r, GgufTokenizerMeta& m, PieceIndex& index)
   PRIMER_ASSIGN_OR_RETURN(const GgufValue* v,
                           r.typed(key, GgufValueType::kArray, is_string, "an array of strings"));
   if (v == nullptr) return r.fail(key, "missing");
-  if (v->strings.empty()) return r.fail(key, "the vocabulary is empty");
-  if (v->strings.size() > static_cast<size_t>(std::numeric_limits<TokenId>::max())) {
-    return r.fail(key, std::to_string(v->strings.size()) + " tokens exceed the int32 id space");
+  if (v->count == 0) return r.fail(key, "the vocabulary is empty");
+  if (v->count > static_cast<uint64_t>(std::numeric_limits<TokenId>::max())) {
+    return r.fail(key, std::to_string(v->count) + " tokens exceed the int32 id space");
   }
-  m.tokens = std::span<const std::string_view>(v->strings);
+  m.tokens = v->string_items();
   index.reserve(m.tokens.size(), m.tokens);
   for (size_t i = 0; i < m.tokens.size(); ++i) {
     TokenId first = index.insert(static_cast<TokenId>(i), m.tokens);
@@ -150,10 +150,10 @@ Status read_merges(const MetaReader& r, GgufTokenizerMeta& m, const PieceIndex& 
                           r.typed(key, GgufValueType::kArray, is_string, "an array of strings"));
   if (v == nullptr) return ok_status();
   m.has_merges = true;
-  m.merge_strings = std::span<const std::string_view>(v->strings);
-  m.merge_space.reserve(v->strings.size());
-  for (size_t i = 0; i < v->strings.size(); ++i) {
-    std::string_view merge = v->strings[i];
+  m.merge_strings = v->string_items();
+  m.merge_space.reserve(m.merge_strings.size());
+  for (size_t i = 0; i < m.merge_strings.size(); ++i) {
+    std::string_view merge = m.merge_strings[i];
     auto where = [&] { return std::string(key) + "[" + std::to_string(i) + "]"; };
     // The separator is the first space after the first character, as llama.cpp splits.
     size_t space = merge.size() > 1 ? merge.find(' ', 1) : std::string_view::npos;

@@ -30,12 +30,12 @@ namespace primer::tok {
 struct GgufTokenizerMeta {
   std::string_view model;
   std::optional<std::string_view> pre;
-  std::span<const std::string_view> tokens;  // the GgufFile's array (no copy)
+  std::vector<std::string_view> tokens;  // views into the GgufFile's mapping
   std::vector<float> scores;     // empty when absent, else tokens.size()
   std::vector<TokenAttr> attrs;  // tokens.size(); kNormal when token_type is absent
   // Merge i is "left right" = merge_strings[i] split at merge_space[i] (both sides are tokens);
   // kept as the file's strings plus 4 bytes a merge rather than a list of pairs.
-  std::span<const std::string_view> merge_strings;
+  std::vector<std::string_view> merge_strings;
   std::vector<uint32_t> merge_space;
   size_t n_merges() const { return merge_space.size(); }
   std::pair<std::string_view, std::string_view> merge(size_t i) const {

@@ -155,8 +155,8 @@ TEST(GgufRoundTrip, NestedArrays) {
   ASSERT_EQ(v->items.size(), 3u);
   EXPECT_EQ(v->items[0].elem_type, GgufValueType::kInt32);
   EXPECT_EQ(v->items[0].count, 2u);
-  ASSERT_EQ(v->items[1].strings.size(), 2u);
-  EXPECT_EQ(v->items[1].strings[1], "yz");
+  ASSERT_EQ(v->items[1].string_items().size(), 2u);
+  EXPECT_EQ(v->items[1].string_items()[1], "yz");
   ASSERT_EQ(v->items[2].items.size(), 2u);
   EXPECT_EQ(v->items[2].items[0].elem_type, GgufValueType::kFloat32);
   EXPECT_EQ(v->items[2].items[1].count, 0u);

@@ -164,7 +164,7 @@ TEST(GenModelVocab, CopiesTokenizerKeysFromGguf) {
     ASSERT_NE(copy, nullptr) << key;
     EXPECT_EQ(copy->type, value.type);
     EXPECT_EQ(copy->count, value.count);
-    EXPECT_EQ(copy->strings, value.strings);
+    EXPECT_EQ(copy->string_items(), value.string_items());
     ++n_copied;
   }
   EXPECT_GE(n_copied, 8u);
