@@ -84,14 +84,19 @@ class Sampler {
   void accept(int32_t token);   // feeds penalties' history
   void reset();                 // clears history; reseeds the RNG with the original seed
 
-  // Candidates after the last sample() (normalized), e.g. for logprobs.
-  const Candidates& candidates() const { return cand_; }
+  // Candidates after the last sample() (normalized on first access: sample() itself never sorts
+  // or normalizes more than its stages need, e.g. greedy is one pass over the logits).
+  const Candidates& candidates() const {
+    if (!cand_.normalized) cand_.normalize();
+    return cand_;
+  }
   std::string describe() const;  // "penalties -> top-k(40) -> top-p(0.95) -> ... -> dist(seed=1)"
 
  private:
   std::vector<std::unique_ptr<SamplerStage>> stages_;
-  Candidates cand_;
+  mutable Candidates cand_;
   uint64_t seed_;
+  bool greedy_only_ = false;  // the chain is one GreedyStage: sample() is a plain argmax
 };
 
 // ---- The stages (each in src/model/sampler_stages.cpp; behaviour as llama.cpp's samplers) ----
@@ -201,6 +206,7 @@ class DistributionStage final : public SamplerStage {
   double next_uniform();  // [0, 1), 53 random bits
 
  private:
+  bool pick_unsorted(Candidates& c);  // false: not applicable (nothing drawn)
   uint64_t seed_ = 0;
   uint64_t state_[2] = {0, 0};
 };

@@ -59,16 +59,28 @@ Sampler::Sampler(std::vector<std::unique_ptr<SamplerStage>> stages, uint64_t see
   for (auto& s : stages_) {
     if (auto* d = dynamic_cast<DistributionStage*>(s.get())) d->reseed(seed_);
   }
+  greedy_only_ = stages_.size() == 1 && dynamic_cast<GreedyStage*>(stages_[0].get()) != nullptr;
 }
 
 Sampler::~Sampler() = default;
 
 int32_t Sampler::sample(std::span<const float> logits) {
   PRIMER_CHECK(!logits.empty());
+  if (greedy_only_) {
+    // Plain greedy decoding (the server's temperature 0): one pass over the logits, no
+    // candidate list. candidates() then holds the picked token alone, as after greedy.
+    size_t best = 0;
+    for (size_t i = 1; i < logits.size(); ++i) {
+      if (logits[i] > logits[best]) best = i;  // ties: the lower id, as GreedyStage
+    }
+    cand_.items.assign(1, TokenCandidate{static_cast<int32_t>(best), logits[best], 1.0f});
+    cand_.sorted = cand_.normalized = true;
+    cand_.picked = static_cast<int32_t>(best);
+    return cand_.picked;
+  }
   cand_.reset(logits);
   for (auto& s : stages_) s->apply(cand_);
   PRIMER_CHECK(cand_.picked >= 0);  // the chain must end with a picking stage
-  if (!cand_.normalized) cand_.normalize();
   return cand_.picked;
 }
 

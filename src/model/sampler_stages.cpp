@@ -270,6 +270,7 @@ double DistributionStage::next_uniform() {
 
 void DistributionStage::apply(Candidates& c) {
   if (c.items.empty()) return;
+  if (!c.sorted && c.items.size() > 256 && pick_unsorted(c)) return;
   c.normalize();
   const double u = next_uniform();
   double cum = 0.0;
@@ -288,6 +289,44 @@ void DistributionStage::apply(Candidates& c) {
     }
   }
   c.picked = c.items[0].id;
+}
+
+// The same pick without sorting the whole list (150k candidates when no top-k ran): the
+// normalizer is one unsorted pass, then the list is sorted in growing prefixes (partial_sort)
+// only as far as the cumulative probability needs to reach u — usually a few hundred tokens.
+// The probabilities are computed by the same formula as normalize(); only the order of the
+// double-precision sum differs.
+bool DistributionStage::pick_unsorted(Candidates& c) {
+  auto& items = c.items;
+  float max_logit = kNegInf;
+  for (const auto& t : items) max_logit = std::max(max_logit, t.logit);
+  if (max_logit == kNegInf) return false;  // every token banned: the sorted path's uniform rule
+  const double u = next_uniform();
+  double sum = 0.0;
+  for (const auto& t : items) sum += std::exp(t.logit - max_logit);
+  const double inv = 1.0 / sum;
+  double cum = 0.0;
+  size_t begin = 0, chunk = 64;
+  int32_t last_positive = -1;
+  while (begin < items.size()) {
+    const size_t end = std::min(items.size(), begin + chunk);
+    std::partial_sort(items.begin() + static_cast<ptrdiff_t>(begin), items.begin() + static_cast<ptrdiff_t>(end),
+                      items.end(), logit_before);
+    for (size_t i = begin; i < end; ++i) {
+      items[i].p = static_cast<float>(static_cast<double>(std::exp(items[i].logit - max_logit)) * inv);
+      if (items[i].p > 0.0f) last_positive = items[i].id;
+      cum += items[i].p;
+      if (cum > u) {
+        c.picked = items[i].id;
+        return true;
+      }
+    }
+    begin = end;
+    chunk *= 8;
+  }
+  c.sorted = true;  // every prefix was sorted: the whole list is
+  c.picked = last_positive >= 0 ? last_positive : items[0].id;
+  return true;
 }
 
 }  // namespace primer
