@@ -146,7 +146,7 @@ void BM_FloatOps(benchmark::State& state, CpuLevel level) {
 
 void register_all() {
   const QuantType types[] = {QuantType::kQ8_0, QuantType::kQ4_K, QuantType::kQ6_K,
-                             QuantType::kQ5_0, QuantType::kF16,  QuantType::kF32,
+                             QuantType::kQ5_0, QuantType::kQ5_0R, QuantType::kF16, QuantType::kF32,
                              QuantType::kQ4_0, QuantType::kQ4_1, QuantType::kQ5_1,
                              QuantType::kQ5_K, QuantType::kBF16};
   for (CpuLevel level : {CpuLevel::kScalar, CpuLevel::kAvx2, CpuLevel::kAvx512}) {

@@ -138,6 +138,9 @@ class GgufFile {
   // Drops the metadata's pages (everything before the tensor data) from the resident set once
   // it has been read, e.g. after the tokenizer is built; views stay valid and fault back in.
   void release_metadata_pages() const;
+  // Drops the pages lying wholly inside tensor t's data (t from tensors()) from the resident set,
+  // e.g. once a copy was made at load (repacking); views stay valid and fault back in.
+  void release_tensor_pages(const GgufTensorInfo& t) const;
 
  private:
   std::string name_;

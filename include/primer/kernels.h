@@ -80,9 +80,22 @@ struct PeakProbes {
 struct KernelSet {
   CpuLevel level = CpuLevel::kScalar;
   PeakProbes peak{};
+  // types[] is indexed by slot(type): ggml ids below kMaxTypeId, then the internal types
+  // (ids kFirstInternalTypeId + i, see quant.h) at kMaxTypeId + i.
   static constexpr int kMaxTypeId = 40;
-  TypeKernels types[kMaxTypeId];
+  static constexpr int kMaxInternalTypes = 8;
+  TypeKernels types[kMaxTypeId + kMaxInternalTypes];
   FloatKernels f{};
+
+  // The types[] index of `type`, or -1 when it has none.
+  static constexpr int slot(QuantType type) {
+    const auto id = static_cast<uint32_t>(type);
+    if (id < static_cast<uint32_t>(kMaxTypeId)) return static_cast<int>(id);
+    if (id >= kFirstInternalTypeId && id - kFirstInternalTypeId < static_cast<uint32_t>(kMaxInternalTypes)) {
+      return kMaxTypeId + static_cast<int>(id - kFirstInternalTypeId);
+    }
+    return -1;
+  }
 
   // CHECKs that the type is supported.
   const TypeKernels& of(QuantType type) const;

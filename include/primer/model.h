@@ -9,8 +9,10 @@
 //   head_dim  per-head width             n_ff      feed-forward hidden width
 //   n_tokens  tokens in a batch          il        layer index
 //
-// Weights are never copied: WeightTensor::data points into the file mapping owned by the Model.
-// The only owned tensors are 1-D ones (norms, biases, rope factors), converted to F32 at load.
+// Weights are not copied: WeightTensor::data points into the file mapping owned by the Model.
+// The owned tensors are 1-D ones (norms, biases, rope factors), converted to F32 at load, and the
+// matrices repacked at load into internal layouts for faster kernels (ModelLoadOptions::repack:
+// Q5_0 -> QuantType::kQ5_0R, same size; their file pages are released, so RSS does not grow).
 // A Model is immutable after load and safe to share between threads and Contexts.
 
 #include <cstdint>
@@ -102,6 +104,10 @@ struct ModelWeights {
 struct ModelLoadOptions {
   // Load only the hyper-parameters and the tokenizer (primer info on a vocab-only file).
   bool vocab_only = false;
+  // Repack weight matrices whose file layout has a faster internal one (Q5_0 -> kQ5_0R), so
+  // their WeightTensor::type is the internal type. false: every matrix stays the file's bytes
+  // (A/B comparisons; the computed values are the same up to float summation order).
+  bool repack = true;
 };
 
 class Model {
@@ -136,6 +142,10 @@ class Model {
   ModelConfig config_;
   ModelWeights weights_;
   std::vector<std::vector<float>> owned_;  // F32 copies of 1-D tensors
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const;
+  };
+  std::vector<std::unique_ptr<uint8_t[], FreeDeleter>> repacked_;  // 64-byte aligned matrices
 };
 
 // The architectures this build can load, e.g. {"llama", "qwen2", "qwen3"}.

@@ -5,6 +5,15 @@
 // bit-compatible with ggml (GGUF tensor data can be used in place). Block layouts are documented
 // in src/kernels/blocks.h. The ids equal ggml's `enum ggml_type` values (and formats' GgmlType).
 //
+// Internal types (ids >= kFirstInternalTypeId) are not GGUF types: they are never read from or
+// written to files (the GGUF reader only accepts ggml's ids) and exist only in memory, made at
+// load time from a GGUF type for faster kernels (include/primer/repack.h):
+//   kQ5_0R  Q5_0 repacked row-wise: the same 22 bytes per 32 elements (row_bytes unchanged), but
+//           a row is [nb fp16 scales][qh][qs] with each pair of blocks' bits permuted for one
+//           512-bit unpack (layout in src/kernels/blocks.h). Its to_float and vec_dot take whole
+//           rows only (n = the row length the row was repacked with); dot type Q8_0. Its
+//           from_float_ref quantizes exactly as Q5_0 and stores the repacked layout.
+//
 // Contract for every function pointer below: n is a multiple of block_size (checked; a violation
 // is a programming error, not bad input — callers validate tensor shapes when loading), pointers
 // are non-null and do not alias. Functions are pure, thread-safe and do not allocate.
@@ -16,7 +25,10 @@ namespace primer {
 enum class QuantType : uint32_t {
   kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ5_1 = 7, kQ8_0 = 8, kQ8_1 = 9,
   kQ4_K = 12, kQ5_K = 13, kQ6_K = 14, kQ8_K = 15, kBF16 = 30,
+  kQ5_0R = 1006,  // internal (see above): Q5_0 (6) repacked
 };
+
+inline constexpr uint32_t kFirstInternalTypeId = 1000;
 
 // x[0..n) -> y[0..n) floats. x holds n / block_size blocks.
 using ToFloatFn = void (*)(const void* x, float* y, int64_t n);

@@ -2,6 +2,8 @@
 #include "cli/generation.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -31,7 +33,11 @@ Result<Engine> open_engine(const EngineOptions& o) {
   co.n_ctx = o.n_ctx;
   co.n_batch = o.n_batch;
   Engine e;
-  PRIMER_ASSIGN_OR_RETURN(e.model, Model::load(o.model_path));
+  ModelLoadOptions lo;
+  // PRIMER_NO_REPACK=1 keeps every matrix in its file layout (A/B benchmarks of the repacking).
+  const char* no_repack = std::getenv("PRIMER_NO_REPACK");
+  lo.repack = no_repack == nullptr || std::strcmp(no_repack, "1") != 0;
+  PRIMER_ASSIGN_OR_RETURN(e.model, Model::load(o.model_path, lo));
   e.pool = std::make_unique<ThreadPool>(o.threads);
   PRIMER_ASSIGN_OR_RETURN(e.ctx, Context::create(*e.model, *e.pool, co));
   return e;

@@ -76,6 +76,11 @@ void GgufFile::release_metadata_pages() const {
   if (file_) file_->release_pages(0, static_cast<size_t>(data_offset_));
 }
 
+void GgufFile::release_tensor_pages(const GgufTensorInfo& t) const {
+  if (!file_ || t.data == nullptr) return;
+  file_->release_pages(static_cast<size_t>(t.data - file_->data()), static_cast<size_t>(t.n_bytes));
+}
+
 namespace {
 
 Result<const GgufValue*> lookup(const GgufFile& f, std::string_view key) {

@@ -46,6 +46,38 @@ struct BlockQ5_0 {
 };
 static_assert(sizeof(BlockQ5_0) == 2 + 4 + kQK5_0 / 2);
 
+// Q5_0R (internal, never in files; see quant.h): a row of nb Q5_0 blocks (nb * 22 bytes, the
+// same row_bytes) regrouped by field so the AVX-512 kernel unpacks a PAIR of blocks (b0, b1) =
+// (2p, 2p + 1) with one 256-bit broadcast load, one shift, one and, one 64-bit mask load and one
+// masked add, and converts both scales with one broadcast. Byte offsets inside the row:
+//   [0, 2nb)     scales: block b's fp16 d at 2b (unchanged values)
+//   [2nb, 6nb)   qh: pair p's 8 bytes at 2nb + 8p, one little-endian uint64: bit k is bit 4 of
+//                the code at pair position k (below); an odd last block keeps its own 4 qh
+//                bytes unchanged at 2nb + 4(nb - 1)
+//   [6nb, 22nb)  qs: pair p's 32 bytes at 6nb + 32p; byte j is byte e(j) of block b(j)'s
+//                original qs (low nibble: the code at position j, high: at position j + 32); an
+//                odd last block keeps its 16 qs bytes unchanged at 6nb + 16(nb - 1)
+// Pair positions k in [0, 64) (the byte order the unpack yields, low nibbles then high) hold
+// element e(k) = (k / 8) * 4 + k % 4 of block b(k) = (k / 4) % 2: the 4-byte groups alternate
+// between the blocks, [b0 0..3, b1 0..3, b0 4..7, b1 4..7, ..., b1 28..31], so int32 lane L of a
+// dot product belongs to block L % 2.
+// Nibble g of h (bits 4g..4g+3) to bits 8g..8g+3: a block's 32 qh bits -> its share of the
+// pair's qh word (shifted left by 4 for b1); q5_0r_gather_nibbles is the inverse (even nibbles).
+inline constexpr uint64_t q5_0r_spread_nibbles(uint32_t h) {
+  uint64_t x = h;
+  x = (x | x << 16) & 0x0000ffff0000ffffull;
+  x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+  return (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+}
+inline constexpr uint32_t q5_0r_gather_nibbles(uint64_t x) {
+  x &= 0x0f0f0f0f0f0f0f0full;
+  x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+  x = (x | x >> 8) & 0x0000ffff0000ffffull;
+  return static_cast<uint32_t>(x | x >> 16);
+}
+inline constexpr int64_t q5_0r_qh_offset(int64_t nb) { return 2 * nb; }
+inline constexpr int64_t q5_0r_qs_offset(int64_t nb) { return 6 * nb; }
+
 // Q5_1 (24 bytes / 32, 6.0 bpw), affine:  x[i] = d * q[i] + m, q in [0, 31]; bits as Q5_0.
 struct BlockQ5_1 {
   Fp16 d;

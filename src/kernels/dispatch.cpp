@@ -130,9 +130,9 @@ const CpuFeatures& cpu_features() {
 }
 
 const TypeKernels& KernelSet::of(QuantType type) const {
-  const auto id = static_cast<uint32_t>(type);
-  PRIMER_CHECK(id < static_cast<uint32_t>(kMaxTypeId) && types[id].supported);
-  return types[id];
+  const int i = slot(type);
+  PRIMER_CHECK(i >= 0 && types[i].supported);
+  return types[i];
 }
 
 const KernelSet& kernels() {

@@ -25,6 +25,9 @@ constexpr std::array kTable = {
                     r::to_float_q4_1, r::from_float_q4_1, r::vec_dot_q4_1_q8_1, QT::kQ8_1},
     QuantTypeTraits{QT::kQ5_0, "q5_0", kern::kQK5_0, sizeof(kern::BlockQ5_0), true,
                     r::to_float_q5_0, r::from_float_q5_0, r::vec_dot_q5_0_q8_0, QT::kQ8_0},
+    // Internal (quant.h): Q5_0 repacked at load; rows only, never in files.
+    QuantTypeTraits{QT::kQ5_0R, "q5_0r", kern::kQK5_0, sizeof(kern::BlockQ5_0), true,
+                    r::to_float_q5_0r, r::from_float_q5_0r, r::vec_dot_q5_0r_q8_0, QT::kQ8_0},
     QuantTypeTraits{QT::kQ5_1, "q5_1", kern::kQK5_1, sizeof(kern::BlockQ5_1), true,
                     r::to_float_q5_1, r::from_float_q5_1, r::vec_dot_q5_1_q8_1, QT::kQ8_1},
     QuantTypeTraits{QT::kQ8_0, "q8_0", kern::kQK8_0, sizeof(kern::BlockQ8_0), true,

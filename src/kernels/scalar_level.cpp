@@ -13,7 +13,7 @@ template <VecDotFn VecDot>
 void set_type(KernelSet& set, QuantType type) {
   const QuantTypeTraits* traits = quant_type_traits(type);
   PRIMER_CHECK(traits != nullptr);
-  TypeKernels& k = set.types[static_cast<uint32_t>(type)];
+  TypeKernels& k = set.types[KernelSet::slot(type)];
   k.supported = true;
   k.vec_dot = VecDot;
   k.gemm_tile = VecDot != nullptr ? &gemm_generic<VecDot> : nullptr;
@@ -63,6 +63,7 @@ void fill_scalar(KernelSet& set) {
   set_type<ref::vec_dot_q4_0_q8_0>(set, QT::kQ4_0);
   set_type<ref::vec_dot_q4_1_q8_1>(set, QT::kQ4_1);
   set_type<ref::vec_dot_q5_0_q8_0>(set, QT::kQ5_0);
+  set_type<ref::vec_dot_q5_0r_q8_0>(set, QT::kQ5_0R);
   set_type<ref::vec_dot_q5_1_q8_1>(set, QT::kQ5_1);
   set_type<ref::vec_dot_q8_0_q8_0>(set, QT::kQ8_0);
   set_type<nullptr>(set, QT::kQ8_1);

@@ -12,7 +12,11 @@
 //     embeddings: the extra rows are never produced by encode and decode skips them) but not
 //     more (an encoded id would index past the embedding table).
 //   - Absent output.weight means tied output: weights.output is a copy of tok_embd's view.
+//   - With ModelLoadOptions::repack, Q5_0 matrices are repacked into owned, 64-byte aligned
+//     QuantType::kQ5_0R copies (include/primer/repack.h), one tensor at a time, each tensor's
+//     file pages released right after its copy: the resident set holds each weight byte once.
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -20,6 +24,7 @@
 #include "model/arch/arch.h"
 #include "model/arch/hparams.h"
 #include "primer/model.h"
+#include "primer/repack.h"
 
 namespace primer {
 
@@ -120,7 +125,23 @@ struct ModelBuilder {
     return ok_status();
   }
 
-  Status load_tensors(const ArchSpec& arch) {
+  // w (a view of `info`'s file bytes) -> an owned repacked copy, when its type has one.
+  Status repack(WeightTensor& w, const GgufTensorInfo& info) {
+    if (w.type != QuantType::kQ5_0) return ok_status();
+    const uint64_t bytes = w.n_bytes();
+    auto* copy = static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+    if (copy == nullptr) {
+      return model_error(gguf, w.name + ": cannot allocate " + std::to_string(bytes) + " bytes to repack it");
+    }
+    model.repacked_.emplace_back(copy);
+    repack_q5_0_rows(info.data, copy, w.n_rows, w.n_cols);
+    gguf.release_tensor_pages(info);
+    w.type = QuantType::kQ5_0R;
+    w.data = copy;
+    return ok_status();
+  }
+
+  Status load_tensors(const ArchSpec& arch, const ModelLoadOptions& options) {
     ModelConfig& c = model.config_;
     ModelWeights& weights = model.weights_;
     weights.layers.assign(static_cast<size_t>(c.n_layer), LayerWeights{});
@@ -135,6 +156,7 @@ struct ModelBuilder {
       }
       PRIMER_TRY(check_shape(spec, *info));
       PRIMER_ASSIGN_OR_RETURN(WeightTensor w, view(spec, *info));
+      if (spec.matrix && options.repack) PRIMER_TRY(repack(w, *info));
       if (spec.layer_slot != nullptr) {
         weights.layers[static_cast<size_t>(spec.layer)].*spec.layer_slot = std::move(w);
       } else if (spec.model_slot != nullptr) {
@@ -193,9 +215,11 @@ struct ModelBuilder {
       return ok_status();
     }
     PRIMER_TRY(read_n_vocab());
-    return load_tensors(*arch);
+    return load_tensors(*arch, options);
   }
 };
+
+void Model::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelLoadOptions& options) {
   auto file = GgufFile::open(path);

@@ -49,7 +49,7 @@ TEST(KernelDispatch, EveryLevelHasCompleteTables) {
   const QuantType all[] = {QuantType::kF32,  QuantType::kF16,  QuantType::kBF16, QuantType::kQ4_0,
                            QuantType::kQ4_1, QuantType::kQ5_0, QuantType::kQ5_1, QuantType::kQ8_0,
                            QuantType::kQ8_1, QuantType::kQ4_K, QuantType::kQ5_K, QuantType::kQ6_K,
-                           QuantType::kQ8_K};
+                           QuantType::kQ8_K, QuantType::kQ5_0R};
   for (CpuLevel l : {CpuLevel::kScalar, CpuLevel::kAvx2, CpuLevel::kAvx512}) {
     const KernelSet* k = kernels_for(l);
     if (k == nullptr) continue;
@@ -67,7 +67,7 @@ TEST(KernelDispatch, EveryLevelHasCompleteTables) {
     }
     int n_supported = 0;
     for (const TypeKernels& tk : k->types) n_supported += tk.supported ? 1 : 0;
-    EXPECT_EQ(n_supported, 13);
+    EXPECT_EQ(n_supported, 14);
     const FloatKernels& f = k->f;
     EXPECT_TRUE(f.dot_f32 && f.dot_f16_f32 && f.axpy_f32 && f.axpy_f16 && f.f32_to_f16 &&
                 f.f16_to_f32 && f.rms_norm && f.silu_mul && f.softmax);

@@ -117,7 +117,8 @@ TEST(KernelLevels, GemmTileMatchesVecDotForEveryTileShape) {
 
 TEST(KernelLevels, GemmTileOnModelWidths) {
   for (const KernelSet* level : kernel_test::optimized_levels()) {
-    for (QuantType type : {QuantType::kQ8_0, QuantType::kQ5_0, QuantType::kF16, QuantType::kF32}) {
+    for (QuantType type : {QuantType::kQ8_0, QuantType::kQ5_0, QuantType::kQ5_0R, QuantType::kF16,
+                           QuantType::kF32}) {
       SCOPED_TRACE(std::string(cpu_level_name(level->level)) + " " + traits(type).name);
       check_gemm(*level, type, 896, 5, 6);
     }
@@ -132,8 +133,8 @@ TEST(KernelLevels, GemmTileOnModelWidths) {
 // an odd last block alone; every tile edge shape around that.
 TEST(KernelLevels, GemmTileOddBlockCounts) {
   for (const KernelSet* level : kernel_test::optimized_levels()) {
-    for (QuantType type : {QuantType::kQ8_0, QuantType::kQ4_0, QuantType::kQ5_0, QuantType::kQ4_1,
-                           QuantType::kQ5_1}) {
+    for (QuantType type : {QuantType::kQ8_0, QuantType::kQ4_0, QuantType::kQ5_0, QuantType::kQ5_0R,
+                           QuantType::kQ4_1, QuantType::kQ5_1}) {
       for (int64_t n : {int64_t{32}, int64_t{96}, int64_t{160}, int64_t{928}}) {
         for (auto [nr, nc] : {std::pair{1, 1}, std::pair{4, 4}, std::pair{5, 7}, std::pair{9, 3}}) {
           SCOPED_TRACE(std::string(cpu_level_name(level->level)) + " " + traits(type).name +

@@ -46,7 +46,7 @@ inline std::vector<const KernelSet*> optimized_levels() {
 inline constexpr QuantType kWeightTypes[] = {
     QuantType::kQ8_0, QuantType::kQ4_K, QuantType::kQ6_K, QuantType::kQ5_0, QuantType::kF16,
     QuantType::kF32,  QuantType::kQ4_0, QuantType::kQ4_1, QuantType::kQ5_1, QuantType::kQ5_K,
-    QuantType::kBF16};
+    QuantType::kBF16, QuantType::kQ5_0R};
 
 inline const QuantTypeTraits& traits(QuantType t) { return *quant_type_traits(t); }
 

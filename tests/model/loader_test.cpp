@@ -215,6 +215,8 @@ TEST(LoaderMixture, EachFileTypeDefaultsAndFallbacks) {
       {FileType::kQ5_K_M, Q::kQ5_K, Q::kQ5_1, Q::kQ6_K, Q::kQ5_K},
       {FileType::kQ6_K, Q::kQ6_K, Q::kQ8_0, Q::kQ6_K, Q::kQ6_K},
   };
+  // Q5_0 matrices are repacked at load (ModelLoadOptions::repack, on by default).
+  auto loaded = [](QuantType t) { return t == Q::kQ5_0 ? Q::kQ5_0R : t; };
   for (const Case& k : cases) {
     SCOPED_TRACE(file_type_name(k.type));
     GenModelOptions o = tiny_options("qwen2");
@@ -225,14 +227,20 @@ TEST(LoaderMixture, EachFileTypeDefaultsAndFallbacks) {
     o.tied_output = false;
     auto wide = load_ok(gen_model_file(o, "wide.gguf"));
     ASSERT_NE(wide, nullptr);
-    EXPECT_EQ(wide->weights().layers[0].wq.type, k.wide);
-    EXPECT_EQ(wide->weights().output.type, k.output);
-    EXPECT_EQ(wide->weights().tok_embd.type, k.embd);
+    EXPECT_EQ(wide->weights().layers[0].wq.type, loaded(k.wide));
+    EXPECT_EQ(wide->weights().output.type, loaded(k.output));
+    EXPECT_EQ(wide->weights().tok_embd.type, loaded(k.embd));
     EXPECT_EQ(wide->weights().layers[0].bq.type, QuantType::kF32);
     o.n_embd = 64;
-    auto narrow = load_ok(gen_model_file(o, "narrow.gguf"));
+    const std::string narrow_path = gen_model_file(o, "narrow.gguf");
+    auto narrow = load_ok(narrow_path);
     ASSERT_NE(narrow, nullptr);
-    EXPECT_EQ(narrow->weights().layers[0].wq.type, k.narrow);
+    EXPECT_EQ(narrow->weights().layers[0].wq.type, loaded(k.narrow));
+    ModelLoadOptions no_repack;
+    no_repack.repack = false;
+    auto narrow_file = load_ok(narrow_path, no_repack);
+    ASSERT_NE(narrow_file, nullptr);
+    EXPECT_EQ(narrow_file->weights().layers[0].wq.type, k.narrow);
   }
 }
 

@@ -48,7 +48,7 @@ double error_bound(QuantType t) {
     case QuantType::kBF16: return 5e-3;
     case QuantType::kQ8_0: return 0.01;
     case QuantType::kQ6_K: return 0.03;
-    case QuantType::kQ5_0: case QuantType::kQ5_1: case QuantType::kQ5_K: return 0.06;
+    case QuantType::kQ5_0: case QuantType::kQ5_0R: case QuantType::kQ5_1: case QuantType::kQ5_K: return 0.06;
     default: return 0.12;  // 4-bit types
   }
 }

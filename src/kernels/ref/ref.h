@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "kernels/blocks.h"
+
 namespace primer::kern::ref {
 
 // Plain float types.
@@ -36,6 +38,15 @@ void from_float_q8_0(const float* x, void* y, int64_t n);
 float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* a);
 void to_float_q8_1(const void* x, float* y, int64_t n);
 void from_float_q8_1(const float* x, void* y, int64_t n);
+
+// Q5_0R, Q5_0 repacked row-wise (ref/q5_0r.cpp; layout in blocks.h). x / y / w are whole rows
+// of n elements. get/put move block b of a row of nb blocks to / from a plain Q5_0 block (put
+// merges into the pair's qh word: the row's other bits stay).
+void q5_0r_get_block(const uint8_t* row, int64_t nb, int64_t b, BlockQ5_0* out);
+void q5_0r_put_block(uint8_t* row, int64_t nb, int64_t b, const BlockQ5_0& in);
+void to_float_q5_0r(const void* x, float* y, int64_t n);
+void from_float_q5_0r(const float* x, void* y, int64_t n);
+float vec_dot_q5_0r_q8_0(int64_t n, const void* w, const void* a);
 
 // 256-element K-quant formats (ref/k_quants.cpp).
 void to_float_q4_k(const void* x, float* y, int64_t n);

@@ -35,6 +35,7 @@ namespace {
 #include "kernels/x86/tile.inc"
 #include "kernels/x86/avx512/blocks_pairs.inc"
 #include "kernels/x86/avx512/tile_pairs.inc"
+#include "kernels/x86/avx512/matvec_q5r.inc"
 #include "kernels/x86/avx512/blocks_k512.inc"
 #include "kernels/x86/float_ops.inc"
 #include "kernels/x86/fill.inc"
