@@ -19,6 +19,7 @@ PACKAGES=(
   libcpp-httplib-dev                             # `primer serve` HTTP transport (built with TLS,
   libssl-dev zlib1g-dev libbrotli-dev            #   zlib, brotli: its header needs these headers)
   hey                                            # scripts/bench-serve.mjs (server overhead)
+  curl                                           # scripts/demo.sh talks to the server
 )
 
 missing=()
