@@ -23,7 +23,8 @@ using serve::Json;
 namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(100);
-constexpr int kProbeEvery = 10;  // polls of silence between connection probes (~1 s)
+constexpr int kProbeEvery = 10;  // polls of silence between SSE keep-alive probes (~1 s)
+constexpr auto kBodyProbe = std::chrono::milliseconds(100);  // whitespace probes of a JSON body
 
 // One request's state, shared by the handler, the content provider and the releaser.
 struct Job {
@@ -301,9 +302,11 @@ void ServerImpl::handle_generation(const httplib::Request& req, httplib::Respons
   }
 
   // Non-streamed: collect everything, probing the connection with whitespace while waiting.
+  // The charset keeps httplib from gzip/brotli-compressing this body (it compresses exactly
+  // "application/json" when the client accepts it, and a compressor holds the probes back).
   res.set_chunked_content_provider(
-      "application/json",
-      [job, silent = 0](size_t, httplib::DataSink& sink) mutable -> bool {
+      "application/json; charset=utf-8",
+      [job, last_probe = std::chrono::steady_clock::now()](size_t, httplib::DataSink& sink) mutable -> bool {
         for (const auto& ce : job->pending) job->absorb(ce);
         job->pending.clear();
         if (job->failed) {
@@ -311,8 +314,10 @@ void ServerImpl::handle_generation(const httplib::Request& req, httplib::Respons
           return false;
         }
         if (!job->all_done()) {
-          if (!job->channel->wait(job->pending, kPoll) && ++silent >= kProbeEvery) {
-            silent = 0;
+          job->channel->wait(job->pending, kPoll);
+          // Events arrive all the time while generating, so probe by the clock, not by silence.
+          if (std::chrono::steady_clock::now() - last_probe >= kBodyProbe) {
+            last_probe = std::chrono::steady_clock::now();
             if (!sink.write(" ", 1)) {  // JSON allows leading whitespace
               job->cancel_all();
               return false;

@@ -306,6 +306,28 @@ test('a client that disconnects mid-stream frees its slot at once', async () => 
   assert.match(m.text, /primer_kv_cache_usage_ratio/);
 });
 
+test('a non-streamed request whose client gives up is cancelled too', async () => {
+  // Its own server with a long context: the generation (4000 tokens) outlasts the client.
+  const s = await startServer(['--parallel', '1', '--ctx', '4096', '--api-key', KEY]);
+  const before = (await metrics(s.base)).value('primer_requests_cancelled_total');
+  const controller = new AbortController();
+  const pending = client(s.base).chat.completions.create(
+    { model: 'tiny', temperature: 0, max_tokens: 4000, messages: ask('Count forever, slowly.') },
+    { signal: controller.signal });
+  setTimeout(() => controller.abort(), 300);
+  await assert.rejects(pending);
+  let m;
+  for (let i = 0; i < 50; ++i) {
+    m = await metrics(s.base);
+    if (m.value('primer_slots_busy') === 0 && m.value('primer_requests_cancelled_total') > before) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(m.value('primer_slots_busy'), 0);
+  assert.ok(m.value('primer_requests_cancelled_total') > before);
+  assert.ok(m.value('primer_completion_tokens_total') < 4000, 'stopped long before max_tokens');
+  s.child.kill('SIGTERM');
+});
+
 test('32 concurrent streaming clients each get exactly their single-client greedy answer', async () => {
   const c = client(main.base);
   const prompts = Array.from({ length: 32 }, (_, i) => `Question number ${i}: what is ${i} plus ${i * 7}?`);
