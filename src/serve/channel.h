@@ -21,24 +21,14 @@ struct ChoiceEvent {
 
 class Channel {
  public:
-  explicit Channel(int n_choices) : open_(n_choices) {}
-
   // The sink for choice `index` (called on the scheduler thread).
   EventSink sink(int index, std::shared_ptr<Channel> self) {
     return [self = std::move(self), index](GenerationEvent&& e) {
       std::lock_guard<std::mutex> lock(self->mu_);
-      if (e.kind == GenerationEvent::Kind::kDone) --self->open_;
       self->events_.push_back({index, std::move(e)});
       self->cv_.notify_one();
     };
   }
-  // A choice that was never submitted (refused) counts as finished.
-  void close_one() {
-    std::lock_guard<std::mutex> lock(mu_);
-    --open_;
-    cv_.notify_one();
-  }
-
   // Waits up to `timeout` for events; moves them out. Returns false when nothing arrived.
   bool wait(std::vector<ChoiceEvent>& out, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -50,17 +40,10 @@ class Channel {
     }
     return true;
   }
-  // Every choice has delivered its kDone (and all events have been taken).
-  bool finished() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return open_ <= 0 && events_.empty();
-  }
-
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<ChoiceEvent> events_;
-  int open_;
 };
 
 }  // namespace primer::serve

@@ -176,12 +176,15 @@ void ServerImpl::handle_generation(const httplib::Request& req, httplib::Respons
                    std::chrono::system_clock::now().time_since_epoch()).count(),
                options.model_id, chat};
   const int n_choices = static_cast<int>(prompts.size()) * params.n;
-  job->channel = std::make_shared<serve::Channel>(n_choices);
+  job->channel = std::make_shared<serve::Channel>();
   job->choices.resize(static_cast<size_t>(n_choices));
   job->role_sent.assign(static_cast<size_t>(n_choices), false);
   job->text_offset.assign(static_cast<size_t>(n_choices), 0);
   uint64_t base_seed = params.sampling.seed;
-  if (!params.has_seed) base_seed = std::random_device{}() | static_cast<uint64_t>(std::random_device{}()) << 32;
+  if (!params.has_seed) {
+    std::random_device rd;
+    base_seed = rd() | static_cast<uint64_t>(rd()) << 32;
+  }
   for (int i = 0; i < n_choices; ++i) {
     GenerationRequest g;
     g.prompt = prompts[static_cast<size_t>(i / params.n)];

@@ -279,6 +279,17 @@ async function metrics(base) {
   return { text, value };
 }
 
+// Polls /metrics (up to 5 s) until no slot is busy and a cancellation beyond `before` is counted.
+async function metricsOnceCancelled(base, before) {
+  let m;
+  for (let i = 0; i < 50; ++i) {
+    m = await metrics(base);
+    if (m.value('primer_slots_busy') === 0 && m.value('primer_requests_cancelled_total') > before) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return m;
+}
+
 test('a client that disconnects mid-stream frees its slot at once', async () => {
   const before = (await metrics(main.base)).value('primer_requests_cancelled_total');
   const controller = new AbortController();
@@ -293,12 +304,7 @@ test('a client that disconnects mid-stream frees its slot at once', async () => 
       if (++n === 3) controller.abort();
     }
   } catch (e) { /* aborted */ }
-  let m;
-  for (let i = 0; i < 50; ++i) {
-    m = await metrics(main.base);
-    if (m.value('primer_slots_busy') === 0 && m.value('primer_requests_cancelled_total') > before) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const m = await metricsOnceCancelled(main.base, before);
   assert.equal(m.value('primer_slots_busy'), 0);
   assert.ok(m.value('primer_requests_cancelled_total') > before);
   assert.ok(m.value('primer_completion_tokens_total') > 0);
@@ -316,12 +322,7 @@ test('a non-streamed request whose client gives up is cancelled too', async () =
     { signal: controller.signal });
   setTimeout(() => controller.abort(), 300);
   await assert.rejects(pending);
-  let m;
-  for (let i = 0; i < 50; ++i) {
-    m = await metrics(s.base);
-    if (m.value('primer_slots_busy') === 0 && m.value('primer_requests_cancelled_total') > before) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const m = await metricsOnceCancelled(s.base, before);
   assert.equal(m.value('primer_slots_busy'), 0);
   assert.ok(m.value('primer_requests_cancelled_total') > before);
   assert.ok(m.value('primer_completion_tokens_total') < 4000, 'stopped long before max_tokens');
