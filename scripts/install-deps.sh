@@ -18,6 +18,8 @@ PACKAGES=(
   python3 python3-jinja2                         # chat-template goldens (reference renderer)
   libcpp-httplib-dev                             # `primer serve` HTTP transport (built with TLS,
   libssl-dev zlib1g-dev libbrotli-dev            #   zlib, brotli: its header needs these headers)
+  libopenblas-dev                                # trainer: large matrix products (loaded at run time)
+  libtomlplusplus-dev                            # training recipes (TOML)
   hey                                            # scripts/bench-serve.mjs (server overhead)
   curl                                           # scripts/demo.sh talks to the server
 )

@@ -25,6 +25,10 @@ void register_info(CLI::App& app, CliContext& ctx);
 void register_quantize(CLI::App& app, CliContext& ctx);
 void register_gen_model(CLI::App& app, CliContext& ctx);
 void register_serve(CLI::App& app, CliContext& ctx);
+void register_tokenizer(CLI::App& app, CliContext& ctx);  // primer tokenizer train
+void register_data(CLI::App& app, CliContext& ctx);       // primer data prepare
+void register_train(CLI::App& app, CliContext& ctx);
+void register_distill(CLI::App& app, CliContext& ctx);
 
 // Reads `arg`, or all of stdin when `arg` is "-".
 std::string read_text_arg(const std::string& arg);

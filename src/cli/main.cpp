@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   register_quantize(app, ctx);
   register_gen_model(app, ctx);
   register_serve(app, ctx);
+  register_tokenizer(app, ctx);
+  register_data(app, ctx);
+  register_train(app, ctx);
+  register_distill(app, ctx);
 
   try {
     app.parse(argc, argv);
