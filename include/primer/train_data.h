@@ -42,7 +42,8 @@ struct BpeTrainOptions {
   uint64_t max_bytes = 0;              // read at most this much text (0: all)
 };
 
-// Learns merges from the text files (UTF-8; invalid bytes are kept as bytes) and writes a Hugging
+// Learns merges from the text files (UTF-8; invalid sequences become U+FFFD, as Tokenizer::encode
+// does, and special tokens' text is cut out) and writes a Hugging
 // Face tokenizer.json (+ tokenizer_config.json beside it) that Tokenizer::from_hf_files, Hugging
 // Face tokenizers and gen-model --vocab-from / export_gguf all load. Deterministic: ties between
 // equally frequent pairs break by the pair's token ids. Progress (merges/s) is logged at info.

@@ -188,11 +188,12 @@ Result<int64_t> add_from_gguf(const std::string& path, GgufWriter& writer) {
   return static_cast<int64_t>(tok->vocab_size());
 }
 
-constexpr char kChatMlTemplate[] =
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-    "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
 }  // namespace
+
+const char* chatml_template() {
+  return "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+         "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+}
 
 Result<int64_t> add_vocab_from(const std::string& path, GgufWriter& writer) {
   if (ends_with(path, ".json")) return add_from_hf(path, writer);
@@ -239,7 +240,7 @@ Status add_synthetic_vocab(int64_t n_vocab, GgufWriter& writer) {
   writer.add_uint32("tokenizer.ggml.eos_token_id", endoftext + 2);
   writer.add_uint32("tokenizer.ggml.padding_token_id", endoftext);
   writer.add_bool("tokenizer.ggml.add_bos_token", false);
-  writer.add_string("tokenizer.chat_template", kChatMlTemplate);
+  writer.add_string("tokenizer.chat_template", chatml_template());
   return ok_status();
 }
 

@@ -28,4 +28,8 @@ Result<int64_t> add_vocab_from(const std::string& path, GgufWriter& writer);
 Status add_synthetic_vocab(int64_t n_vocab, GgufWriter& writer);
 inline constexpr int64_t kMinSyntheticVocab = 259;
 
+// Qwen2-style ChatML: <|im_start|>role\ncontent<|im_end|>\n per message, and the assistant header
+// when add_generation_prompt (the synthetic vocabulary's and trained tokenizers' template).
+const char* chatml_template();
+
 }  // namespace primer::model
