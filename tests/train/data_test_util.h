@@ -1,0 +1,129 @@
+// Shared by the data tests (shard, prepare, batch sampler): a tiny byte-level BPE tokenizer with
+// ChatML special tokens written to a temp dir, and shard-building helpers.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "primer/tokenizer.h"
+
+namespace primer::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "primer-data-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+inline void write_file(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary);
+  f << content;
+}
+
+inline std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+inline constexpr const char* kChatMlTemplate =
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + "
+    "'<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+// GPT-2's byte -> printable code point map, as UTF-8 strings.
+inline std::vector<std::string> byte_level_chars() {
+  std::vector<int> cps(256, -1);
+  for (int b = 0; b < 256; ++b) {
+    if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) cps[b] = b;
+  }
+  int n = 0;
+  for (int b = 0; b < 256; ++b) {
+    if (cps[b] < 0) cps[b] = 256 + n++;
+  }
+  std::vector<std::string> out;
+  for (int cp : cps) {
+    std::string s;
+    if (cp < 0x80) {
+      s.push_back(static_cast<char>(cp));
+    } else {
+      s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Writes DIR/tokenizer.json + DIR/tokenizer_config.json: 256 byte tokens, a few merges, then
+// <|endoftext|> (eos), <|im_start|>, <|im_end|>; ChatML chat template unless `chat_template` is
+// given ("" writes none). Returns the tokenizer.json path.
+inline std::string write_tiny_tokenizer(const std::string& dir, const std::string& chat_template = kChatMlTemplate,
+                                        bool with_eos = true) {
+  using Json = nlohmann::ordered_json;
+  const std::vector<std::string> chars = byte_level_chars();
+  Json vocab = Json::object();
+  for (int b = 0; b < 256; ++b) vocab[chars[b]] = b;
+  const std::string G = chars[' '];
+  const std::vector<std::pair<std::string, std::string>> merges = {
+      {G, "t"}, {"h", "e"}, {G + "t", "he"}, {"e", "r"}, {G, "a"}, {"i", "n"}, {G, "s"}, {"l", "l"}, {"o", "n"}};
+  Json merge_list = Json::array();
+  int next = 256;
+  for (const auto& [a, b] : merges) {
+    if (!vocab.contains(a + b)) vocab[a + b] = next++;
+    merge_list.push_back(a + " " + b);
+  }
+  Json added = Json::array();
+  for (const char* s : {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}) {
+    added.push_back({{"id", next++}, {"content", s}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+  }
+  Json tj = {{"version", "1.0"},
+             {"truncation", nullptr},
+             {"padding", nullptr},
+             {"added_tokens", added},
+             {"normalizer", nullptr},
+             {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
+             {"post_processor", nullptr},
+             {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}}},
+             {"model",
+              {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
+               {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+               {"merges", merge_list}}}};
+  Json cfg = Json::object();
+  if (with_eos) cfg["eos_token"] = "<|endoftext|>";
+  cfg["bos_token"] = nullptr;
+  if (!chat_template.empty()) cfg["chat_template"] = chat_template;
+  const std::string tok_path = (std::filesystem::path(dir) / "tokenizer.json").string();
+  write_file(tok_path, tj.dump());
+  write_file((std::filesystem::path(dir) / "tokenizer_config.json").string(), cfg.dump());
+  return tok_path;
+}
+
+inline Tokenizer load_tiny_tokenizer(const std::string& tok_path) {
+  const std::string cfg = (std::filesystem::path(tok_path).parent_path() / "tokenizer_config.json").string();
+  auto r = Tokenizer::from_hf_files(tok_path, cfg);
+  if (!r.ok()) {
+    ADD_FAILURE() << r.error().message;
+    std::abort();
+  }
+  return std::move(r).value();
+}
+
+}  // namespace primer::testing
