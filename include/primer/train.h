@@ -49,9 +49,9 @@ struct ModelShape {
   float rope_theta = 10000.0f;
   float rms_eps = 1e-5f;
 
-  // Fills the 0 defaults and checks every constraint (heads divide the width, KV heads divide
-  // heads, even head_dim, sizes in range); the error names the field: "n_embd 100 is not a
-  // multiple of n_head 3".
+  // Fills the n_head_kv and head_dim defaults and checks every constraint (heads divide the
+  // width, KV heads divide heads, even head_dim, sizes in range; n_ff has no default here); the
+  // error names the field: "n_embd 100 is not a multiple of n_head 3".
   Status validate();
   // The engine's view of this shape (what Model::load reports for the exported file).
   ModelConfig engine_config() const;

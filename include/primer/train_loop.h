@@ -87,4 +87,8 @@ struct TrainRunReport {
 // good checkpoint.
 Result<TrainRunReport> run_training(const Recipe& recipe, const TrainRunOptions& options, Logger& logger);
 
+// Exports a checkpoint's parameters as GGUF (`primer train export`). Empty options.tokenizer /
+// options.name: the ones the checkpoint recorded from its recipe.
+Status export_checkpoint(const std::string& checkpoint_path, const std::string& out_path, ExportOptions options);
+
 }  // namespace primer::train

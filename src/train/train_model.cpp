@@ -95,8 +95,13 @@ Result<TrainModel> TrainModel::create(ModelShape shape) {
   const model::ArchSpec& arch = *model::find_arch(shape.arch);
   size_t offset = 0;
   for (const model::TensorSpec& spec : model::expected_tensors(arch, shape.engine_config())) {
-    if (spec.name == "rope_freqs.weight") continue;
-    if (spec.name == "output.weight" && shape.tied_embeddings) continue;
+    // Optional tensors (llama's attention biases, rope_freqs) are not trained; output.weight is
+    // there exactly when the embeddings are untied.
+    if (spec.name == "output.weight") {
+      if (shape.tied_embeddings) continue;
+    } else if (spec.need != model::Need::kRequired) {
+      continue;
+    }
     ParamInfo p;
     p.name = spec.name;
     p.n_rows = spec.n_rows;
@@ -173,6 +178,12 @@ Result<TrainModel> TrainModel::from_gguf(const std::string& path) {
   shape.rms_eps = c.rms_eps;
   PRIMER_ASSIGN_OR_RETURN(TrainModel m, create(shape));
   const GgufFile& file = model->gguf();
+  for (const GgufTensorInfo& info : file.tensors()) {
+    if (m.find(info.name) == nullptr) {
+      return Error{"[train] " + path + ": tensor '" + std::string(info.name) +
+                   "' is not part of the model the trainer trains (" + shape.arch + ")"};
+    }
+  }
   for (const ParamInfo& t : m.tensors_) {
     const GgufTensorInfo* info = file.find_tensor(t.name);
     if (info == nullptr) return Error{"[train] " + path + ": tensor '" + t.name + "' is missing"};

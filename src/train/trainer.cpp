@@ -127,8 +127,9 @@ Trainer::Impl::Impl(TrainModel& model_in, int64_t max_n_seq_in, int64_t seq_len,
   dup = take(N * F);
   dprobs = take(T * T * n_threads);
 
-  // Loss head: chunks of at most ~4M logits (16 MiB), at least 16 rows.
-  head_rows = std::min<int64_t>(N, std::max<int64_t>(16, (int64_t{4} << 20) / V));
+  // Loss head: chunks of at most 32M logits (128 MiB), at least 16 rows: fewer chunks mean fewer
+  // passes of the output weight gradient (n_vocab x n_embd) through memory.
+  head_rows = std::min<int64_t>(N, std::max<int64_t>(16, (int64_t{32} << 20) / V));
   head_buf = FloatBuffer(static_cast<size_t>(r16(head_rows * D) * 2 + r16(head_rows * V)));
   cur = head_buf.data();
   head_x = take(head_rows * D);
