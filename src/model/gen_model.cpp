@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/hash.h"
 #include "model/arch/arch.h"
 #include "model/arch/hparams.h"
 #include "model/encode_rows.h"
@@ -31,26 +32,15 @@ using model::TensorSpec;
 
 Error gen_error(const std::string& what) { return Error{"[gen-model] " + what}; }
 
-uint64_t splitmix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-uint64_t name_hash(std::string_view name) {  // FNV-1a
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-  return h;
-}
+uint64_t name_hash(std::string_view name) { return fnv1a(name.data(), name.size()); }
 
 // Fills out[0..n) with uniform values of mean `mean` and standard deviation `std`.
 void fill_uniform(uint64_t seed, uint64_t tensor_hash, int64_t row, float mean, float std, float* out, int64_t n) {
   uint64_t state = seed ^ tensor_hash;
-  state = splitmix64(&state) ^ static_cast<uint64_t>(row) * 0xD1B54A32D192ED03ull;
+  state = splitmix64(state) ^ static_cast<uint64_t>(row) * 0xD1B54A32D192ED03ull;
   const float half_width = std * 1.7320508f;  // sqrt(3)
   for (int64_t i = 0; i < n; ++i) {
-    const float u = static_cast<float>(splitmix64(&state) >> 40) * 0x1p-24f;  // [0, 1)
+    const float u = static_cast<float>(splitmix64(state) >> 40) * 0x1p-24f;  // [0, 1)
     out[i] = mean + (2.0f * u - 1.0f) * half_width;
   }
 }
@@ -154,28 +144,12 @@ Result<ModelConfig> make_config(const GenModelOptions& o, const model::ArchSpec&
 }
 
 void add_hparams(const ModelConfig& c, const GenModelOptions& o, GgufWriter& w) {
-  const std::string a = c.arch + ".";
   w.add_string("general.architecture", c.arch);
   w.add_string("general.name", "primer-gen-model " + c.arch + " " + std::to_string(c.n_embd) + "x" +
                                    std::to_string(c.n_layer) + " seed " + std::to_string(o.seed));
   w.add_uint32("general.file_type", model::llama_ftype_id(o.type));
   w.add_uint32("general.quantization_version", 2);
-  w.add_uint32(a + "vocab_size", static_cast<uint32_t>(c.n_vocab));
-  w.add_uint32(a + "context_length", static_cast<uint32_t>(c.n_ctx_train));
-  w.add_uint32(a + "embedding_length", static_cast<uint32_t>(c.n_embd));
-  w.add_uint32(a + "block_count", static_cast<uint32_t>(c.n_layer));
-  w.add_uint32(a + "feed_forward_length", static_cast<uint32_t>(c.n_ff));
-  w.add_uint32(a + "attention.head_count", static_cast<uint32_t>(c.n_head));
-  w.add_uint32(a + "attention.head_count_kv", static_cast<uint32_t>(c.n_head_kv));
-  w.add_uint32(a + "attention.key_length", static_cast<uint32_t>(c.head_dim));
-  w.add_uint32(a + "attention.value_length", static_cast<uint32_t>(c.head_dim));
-  w.add_float32(a + "attention.layer_norm_rms_epsilon", c.rms_eps);
-  w.add_float32(a + "rope.freq_base", c.rope.theta);
-  w.add_uint32(a + "rope.dimension_count", static_cast<uint32_t>(c.rope.n_dims));
-  if (c.rope.scaling == RopeScaling::kLinear) {
-    w.add_string(a + "rope.scaling.type", "linear");
-    w.add_float32(a + "rope.scaling.factor", c.rope.linear_factor);
-  }
+  model::write_model_config(c, w);
 }
 
 bool is_norm(std::string_view name) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/hash.h"
 #include "primer/sampler.h"
 
 namespace primer {
@@ -34,13 +35,6 @@ ptrdiff_t find_token(const Candidates& c, int32_t id) {
 bool logit_before(const TokenCandidate& a, const TokenCandidate& b) {
   if (a.logit != b.logit) return a.logit > b.logit;
   return a.id < b.id;
-}
-
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
 }
 
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

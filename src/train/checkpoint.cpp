@@ -1,6 +1,8 @@
 // Checkpoint files: see checkpoint.h for the format and the atomicity rules.
 #include "train/checkpoint.h"
 
+#include "core/hash.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -20,12 +22,8 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kBufferBytes = 1 << 20;
 
 struct Fnv1a {
-  uint64_t h = 0xcbf29ce484222325ull;
-  void add(const uint8_t* p, size_t n) {
-    uint64_t x = h;
-    for (size_t i = 0; i < n; ++i) x = (x ^ p[i]) * 0x100000001b3ull;
-    h = x;
-  }
+  uint64_t h = kFnv1aOffset;
+  void add(const uint8_t* p, size_t n) { h = fnv1a(p, n, h); }
 };
 
 // Buffered writes to a file descriptor; the first error sticks (errno text) and later writes

@@ -6,18 +6,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/hash.h"
+
 namespace primer::train {
 
 // splitmix64 (Steele, Lea, Flood 2014): a full-period 64-bit generator; also a good mixer.
 class SplitMix64 {
  public:
   explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return splitmix64(state_); }
   // Uniform in [0, n), n >= 1, without modulo bias (rejection of the short top range).
   uint64_t below(uint64_t n) {
     const uint64_t threshold = (0 - n) % n;  // 2^64 mod n

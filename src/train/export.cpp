@@ -2,6 +2,7 @@
 // ones gen-model writes) and the tokenizer keys of a tokenizer.json or GGUF.
 #include <cstring>
 
+#include "model/arch/hparams.h"
 #include "model/file_type.h"
 #include "model/vocab_export.h"
 #include "primer/gguf.h"
@@ -17,23 +18,11 @@ Error export_error(const std::string& path, const std::string& what) {
 }
 
 void add_hparams(const ModelShape& s, const ExportOptions& o, GgufWriter& w) {
-  const std::string a = s.arch + ".";
   w.add_string("general.architecture", s.arch);
   w.add_string("general.name", o.name.empty() ? "primer-trained " + s.arch : o.name);
   w.add_uint32("general.file_type", model::llama_ftype_id(o.type));
   w.add_uint32("general.quantization_version", 2);
-  w.add_uint32(a + "vocab_size", static_cast<uint32_t>(s.n_vocab));
-  w.add_uint32(a + "context_length", static_cast<uint32_t>(s.n_ctx));
-  w.add_uint32(a + "embedding_length", static_cast<uint32_t>(s.n_embd));
-  w.add_uint32(a + "block_count", static_cast<uint32_t>(s.n_layer));
-  w.add_uint32(a + "feed_forward_length", static_cast<uint32_t>(s.n_ff));
-  w.add_uint32(a + "attention.head_count", static_cast<uint32_t>(s.n_head));
-  w.add_uint32(a + "attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
-  w.add_uint32(a + "attention.key_length", static_cast<uint32_t>(s.head_dim));
-  w.add_uint32(a + "attention.value_length", static_cast<uint32_t>(s.head_dim));
-  w.add_float32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
-  w.add_float32(a + "rope.freq_base", s.rope_theta);
-  w.add_uint32(a + "rope.dimension_count", static_cast<uint32_t>(s.head_dim));
+  model::write_model_config(s.engine_config(), w);
 }
 
 }  // namespace

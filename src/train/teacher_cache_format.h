@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/hash.h"
 #include "primer/distill.h"
 
 namespace primer::train::detail {
@@ -36,24 +37,17 @@ struct TeacherCacheHeader {
 static_assert(sizeof(TeacherCacheHeader) == kTeacherCacheHeaderBytes, "header is 128 bytes");
 
 // FNV-1a, bytewise (keys: paths, metadata).
-inline uint64_t fnv1a(const void* data, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+using primer::fnv1a;  // core/hash.h
 
 // FNV-1a over 64-bit words (payload integrity: 8x faster than bytewise), tail bytewise.
-inline uint64_t fnv1a_words(const void* data, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
+inline uint64_t fnv1a_words(const void* data, size_t n, uint64_t h = kFnv1aOffset) {
   const auto* p = static_cast<const uint8_t*>(data);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);
     h ^= w;
-    h *= 0x100000001b3ull;
+    h *= kFnv1aPrime;
     h ^= h >> 29;
   }
   return fnv1a(p + i, n - i, h);

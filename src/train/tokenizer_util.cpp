@@ -1,6 +1,7 @@
 // tokenizer_vocab_hash and load_tokenizer_any (include/primer/train_data.h).
 #include <filesystem>
 
+#include "core/hash.h"
 #include "primer/gguf.h"
 #include "primer/train_data.h"
 
@@ -8,17 +9,7 @@ namespace primer::train {
 
 namespace {
 
-// 64-bit FNV-1a.
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-void fnv_bytes(uint64_t& h, const void* data, size_t n) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= kFnvPrime;
-  }
-}
+void fnv_bytes(uint64_t& h, const void* data, size_t n) { h = fnv1a(data, n, h); }
 
 void fnv_u64(uint64_t& h, uint64_t v) {
   uint8_t le[8];
@@ -36,7 +27,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 // string: "Ġthe", "<|im_end|>"), and whether it is a control (special) token. The same
 // vocabulary loaded from tokenizer.json or from its GGUF conversion hashes the same.
 uint64_t tokenizer_vocab_hash(const Tokenizer& tokenizer) {
-  uint64_t h = kFnvOffset;
+  uint64_t h = kFnv1aOffset;
   const size_t n = tokenizer.vocab_size();
   fnv_u64(h, n);
   for (size_t id = 0; id < n; ++id) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/hash.h"
 #include "model/arch/arch.h"
 #include "model/arch/hparams.h"
 #include "primer/quant.h"
@@ -21,18 +22,6 @@ Status check_positive(const char* what, int64_t v, int64_t hi) {
   return ok_status();
 }
 
-uint64_t splitmix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-uint64_t name_hash(std::string_view name) {  // FNV-1a
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-  return h;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -140,11 +129,11 @@ void TrainModel::init(uint64_t seed, float init_std) {
     }
     const bool residual = ends_with(t.name, "attn_output.weight") || ends_with(t.name, "ffn_down.weight");
     const double std = static_cast<double>(init_std) * (residual ? residual_scale : 1.0f);
-    uint64_t state = seed ^ name_hash(t.name);
+    uint64_t state = seed ^ fnv1a(t.name.data(), t.name.size());
     // Box-Muller pairs from splitmix64 uniforms.
     for (size_t i = 0; i < t.size(); i += 2) {
-      const double u1 = (static_cast<double>(splitmix64(&state) >> 11) + 1.0) * 0x1p-53;  // (0, 1]
-      const double u2 = static_cast<double>(splitmix64(&state) >> 11) * 0x1p-53;
+      const double u1 = (static_cast<double>(splitmix64(state) >> 11) + 1.0) * 0x1p-53;  // (0, 1]
+      const double u2 = static_cast<double>(splitmix64(state) >> 11) * 0x1p-53;
       const double r = std::sqrt(-2.0 * std::log(u1));
       p[i] = static_cast<float>(std * r * std::cos(6.283185307179586 * u2));
       if (i + 1 < t.size()) p[i + 1] = static_cast<float>(std * r * std::sin(6.283185307179586 * u2));

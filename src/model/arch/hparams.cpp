@@ -140,4 +140,24 @@ Result<ModelConfig> read_model_config(const GgufFile& gguf, const ArchSpec** arc
   return c;
 }
 
+void write_model_config(const ModelConfig& c, GgufWriter& w) {
+  const std::string a = c.arch + ".";
+  w.add_uint32(a + "vocab_size", static_cast<uint32_t>(c.n_vocab));
+  w.add_uint32(a + "context_length", static_cast<uint32_t>(c.n_ctx_train));
+  w.add_uint32(a + "embedding_length", static_cast<uint32_t>(c.n_embd));
+  w.add_uint32(a + "block_count", static_cast<uint32_t>(c.n_layer));
+  w.add_uint32(a + "feed_forward_length", static_cast<uint32_t>(c.n_ff));
+  w.add_uint32(a + "attention.head_count", static_cast<uint32_t>(c.n_head));
+  w.add_uint32(a + "attention.head_count_kv", static_cast<uint32_t>(c.n_head_kv));
+  w.add_uint32(a + "attention.key_length", static_cast<uint32_t>(c.head_dim));
+  w.add_uint32(a + "attention.value_length", static_cast<uint32_t>(c.head_dim));
+  w.add_float32(a + "attention.layer_norm_rms_epsilon", c.rms_eps);
+  w.add_float32(a + "rope.freq_base", c.rope.theta);
+  w.add_uint32(a + "rope.dimension_count", static_cast<uint32_t>(c.rope.n_dims));
+  if (c.rope.scaling == RopeScaling::kLinear) {
+    w.add_string(a + "rope.scaling.type", "linear");
+    w.add_float32(a + "rope.scaling.factor", c.rope.linear_factor);
+  }
+}
+
 }  // namespace primer::model

@@ -34,4 +34,8 @@ Error model_error(const GgufFile& gguf, const std::string& what);
 // Reads general.architecture and the hyper-parameters above. `arch` receives the spec.
 Result<ModelConfig> read_model_config(const GgufFile& gguf, const ArchSpec** arch);
 
+// Writes the "{arch}.*" keys above for `c` (vocab_size included; general.* is the caller's), so
+// files Primer writes (gen-model, trained models) read back as `c`.
+void write_model_config(const ModelConfig& c, GgufWriter& w);
+
 }  // namespace primer::model
