@@ -23,6 +23,8 @@
 #   scripts/bench-train.sh --build build-x --steps 5 A
 #   THREADS=4 scripts/bench-train.sh C
 #   scripts/bench-train.sh --torch-both A     # PyTorch with both OpenMP wait policies, best kept
+#   TORCH_OPENBLAS_CORETYPE=Prescott scripts/bench-train.sh A   # PyTorch with the kernels OpenBLAS
+#                                             # auto-detects on these CPUs (Primer unchanged)
 # Prints each side's line (ms/step, tokens/s, GFLOP/s, peak RSS) and then a Markdown table:
 # tokens/s of both, Primer's speed-up, Primer's GFLOP/s and share of the measured f32 FMA peak
 # (`primer bench`'s probe), peak RSS of both. The FLOP count is 6 * N_matmul * tokens +
@@ -58,7 +60,8 @@ policy=${TORCH_OMP_WAIT_POLICY:-passive}
 # The OpenBLAS kernels Primer's trainer names for this CPU (src/train/gemm.cpp core_type_for_cpu):
 # Debian's OpenBLAS 0.3.21 does not recognise these Xeons and would use its generic ones.
 flags=$(grep -m1 '^flags' /proc/cpuinfo)
-if [[ -n ${OPENBLAS_CORETYPE:-} ]]; then core=$OPENBLAS_CORETYPE
+if [[ -n ${TORCH_OPENBLAS_CORETYPE:-} ]]; then core=$TORCH_OPENBLAS_CORETYPE  # PyTorch only (e.g. Prescott: its auto-detection here)
+elif [[ -n ${OPENBLAS_CORETYPE:-} ]]; then core=$OPENBLAS_CORETYPE
 elif [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512dq* && $flags == *avx512vl* ]]; then core=SkylakeX
 elif [[ $flags == *avx2* && $flags == *" fma"* ]]; then core=Haswell
 else core=""; fi
