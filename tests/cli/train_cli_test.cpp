@@ -1,5 +1,6 @@
 // `primer train`: a bad recipe is exit 2 with file:line, a run prints progress and writes the run
-// folder, --resume continues, `primer train export` writes a GGUF `primer run` loads.
+// folder, --resume continues, `primer train export` writes a GGUF `primer run` loads, and
+// `primer quantize` turns a trained model into Q8_0 / Q4_K_M files that run.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -52,6 +53,15 @@ TEST(TrainCliTest, TrainResumeAndExport) {
   ASSERT_EQ(exp.exit_code, 0) << exp.err;
   const RunResult run = run_primer("run -m '" + d.dir.file("x.gguf") + "' -p 'the cat' -n 4 --temp 0", d.dir.path());
   EXPECT_EQ(run.exit_code, 0) << run.err;
+  // Any quant type through `primer quantize`, served by `primer run`.
+  for (const char* type : {"Q8_0", "Q4_K_M"}) {
+    const std::string q = d.dir.file(std::string("q-") + type + ".gguf");
+    const RunResult quant = run_primer("quantize '" + out + "/model.gguf' '" + q + "' --type " + type, d.dir.path());
+    ASSERT_EQ(quant.exit_code, 0) << type << ": " << quant.err;
+    const RunResult qrun = run_primer("run -m '" + q + "' -p 'the cat' -n 4 --temp 0", d.dir.path());
+    EXPECT_EQ(qrun.exit_code, 0) << type << ": " << qrun.err;
+    EXPECT_NE(qrun.err.find("generated: 4 tokens"), std::string::npos) << type << ": " << qrun.err;
+  }
   const RunResult bad = run_primer("train export '" + out + "/loss.csv' --out '" + d.dir.file("y.gguf") + "'",
                                    d.dir.path());
   EXPECT_EQ(bad.exit_code, 1);
