@@ -15,6 +15,7 @@
 
 #include "primer/train_data.h"
 #include "primer/train_loop.h"
+#include "test_files.h"
 
 namespace primer::loop_testing {
 
@@ -27,35 +28,14 @@ inline constexpr bool kSanitized = false;
 inline constexpr int64_t kTinyBatch = kSanitized ? 2 : 4;
 inline constexpr int64_t kTinySeq = kSanitized ? 16 : 32;
 
-// A fresh directory under the system temp dir, removed on destruction.
-class LoopTempDir {
- public:
-  LoopTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "primer-loop-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~LoopTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  LoopTempDir(const LoopTempDir&) = delete;
-  LoopTempDir& operator=(const LoopTempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
-
- private:
-  std::string path_;
+// Temporary folders and files (tests/test_files.h).
+struct LoopTempDir : primer::testing::TempDir {
+  LoopTempDir() : TempDir("primer-loop") {}
 };
-
-inline void write_text_file(const std::string& path, const std::string& content) {
-  std::ofstream f(path, std::ios::binary);
-  f << content;
-}
-
-inline std::string read_text_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
+using primer::testing::read_file;
+using primer::testing::write_file;
+inline void write_text_file(const std::string& path, const std::string& content) { write_file(path, content); }
+inline std::string read_text_file(const std::string& path) { return read_file(path); }
 
 // DIR/tokenizer.json (+ tokenizer_config.json): byte-level BPE with the 256 byte tokens (ids =
 // byte values) and <|endoftext|> = 256 as eos; vocabulary 257.
