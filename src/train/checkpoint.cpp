@@ -70,7 +70,7 @@ class FileWriter {
 
 class Reader {
  public:
-  Reader(const std::string& data, const std::string& path) : d_(data), path_(path) {}
+  explicit Reader(const std::string& data) : d_(data) {}
   bool bytes(void* out, size_t n) {
     if (n > d_.size() - pos_) return fail("truncated");
     std::memcpy(out, d_.data() + pos_, n);
@@ -101,7 +101,6 @@ class Reader {
 
  private:
   const std::string& d_;
-  const std::string& path_;
   size_t pos_ = 0;
   std::string error_;
 };
@@ -221,7 +220,7 @@ Result<Checkpoint> read_checkpoint(const std::string& path) {
   uint64_t stored = 0;
   std::memcpy(&stored, data.data() + data.size() - sizeof(uint64_t), sizeof(stored));
 
-  Reader r(data, path);
+  Reader r(data);
   Checkpoint c;
   char magic[8];
   uint32_t version = 0, reserved = 0;
