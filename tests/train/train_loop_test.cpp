@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include "loop_test_util.h"
@@ -17,6 +16,29 @@
 
 namespace primer::train {
 namespace {
+
+// Whether `text` contains `pattern`, where each '#' in the pattern matches a number (one or more
+// of 0-9 . e + - k). std::regex is avoided: GCC 12 warns inside <regex> under -O2 with sanitizers.
+bool contains_pattern(const std::string& text, const std::string& pattern) {
+  auto is_num = [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == '+' || c == '-' || c == 'k'; };
+  for (size_t start = 0; start < text.size(); ++start) {
+    size_t t = start, p = 0;
+    bool ok = true;
+    while (ok && p < pattern.size()) {
+      if (pattern[p] == '#') {
+        const size_t t0 = t;
+        while (t < text.size() && is_num(text[t])) ++t;
+        ok = t > t0;
+      } else {
+        ok = t < text.size() && text[t] == pattern[p];
+        ++t;
+      }
+      ++p;
+    }
+    if (ok) return true;
+  }
+  return false;
+}
 
 namespace fs = std::filesystem;
 using loop_testing::TinyData;
@@ -145,11 +167,10 @@ TEST(TrainLoopTest, LossCurveProgressAndSamples) {
   while (size_t n = std::fread(buf, 1, sizeof(buf), log_file)) log.append(buf, n);
   std::fclose(log_file);
 
-  // Progress: the first and last steps at least, with every field.
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(step 1/20 \| loss [0-9.]+ \| val - \| lr [0-9.e+-]+ \| [0-9.]+k? tok/s \| ETA )")))
-      << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(step 20/20 \| loss [0-9.]+ \| val [0-9.]+ \|)"))) << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(\[eval\] step 10: val loss [0-9.]+ \(perplexity)"))) << log;
+  // Progress: the first and last steps at least, with every field ('#': a number).
+  EXPECT_TRUE(contains_pattern(log, "step 1/20 | loss # | val - | lr # | # tok/s | ETA ")) << log;
+  EXPECT_TRUE(contains_pattern(log, "step 20/20 | loss # | val # |")) << log;
+  EXPECT_TRUE(contains_pattern(log, "[eval] step 10: val loss # (perplexity")) << log;
   EXPECT_NE(log.find("[sample] the cat ⟶ "), std::string::npos) << log;
   EXPECT_NE(log.find("[sample] a dog ⟶ "), std::string::npos) << log;
 
@@ -235,10 +256,14 @@ TEST(TrainLoopTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   auto rep = run_training(r, {}, quiet);
   ASSERT_FALSE(rep.ok());
   const std::string& msg = rep.error().message;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(msg, m, std::regex(R"(^\[train\] step ([0-9]+): the (loss|gradient norm) is (-?nan|-?inf))")))
-      << msg;
-  const int bad_step = std::stoi(m[1]);
+  int bad_step = 0;
+  ASSERT_EQ(std::sscanf(msg.c_str(), "[train] step %d: the ", &bad_step), 1) << msg;
+  const std::string rest = msg.substr(msg.find(": the ") + 6);
+  bool named = false;
+  for (const char* what : {"loss is ", "gradient norm is "}) {
+    for (const char* value : {"nan;", "-nan;", "inf;", "-inf;"}) named |= rest.rfind(std::string(what) + value, 0) == 0;
+  }
+  EXPECT_TRUE(named) << msg;
   ASSERT_GE(bad_step, 2) << msg;  // step 1 starts from finite weights
   const std::string kept = d.dir.file("nan/checkpoints/step-" + std::to_string(bad_step - 1) + ".ckpt");
   EXPECT_NE(msg.find("the latest checkpoint is still " + kept), std::string::npos) << msg;
