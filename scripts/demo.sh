@@ -61,4 +61,4 @@ rm -rf build/quick && mkdir -p build/quick/tok
 run tokenizer train --vocab-size 1024 --out build/quick/tok/tokenizer.json -q "${DOCS[@]}"
 run data prepare --tokenizer build/quick/tok/tokenizer.json --out build/quick/data --split-paragraphs -q "${DOCS[@]}"
 run train examples/train/quick.toml
-run run -m build/quick/out/model.gguf -p "The trainer" -n 24 --temp 0
+run run -m build/quick/out/model.gguf -p "The model" -n 24 --temp 0.7 --seed 1
