@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
 
@@ -39,6 +40,30 @@ inline void write_file(const std::string& path, const std::string& content) {
 inline std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// A Hugging Face tokenizer.json for a byte-level BPE vocabulary (GPT-2's ByteLevel pre-tokenizer
+// and decoder, no normalizer): `vocab` {piece: id}, `merges` ["a b", ...], `added` tokens.
+inline nlohmann::ordered_json byte_level_tokenizer_json(const nlohmann::ordered_json& vocab,
+                                                        const nlohmann::ordered_json& merges,
+                                                        const nlohmann::ordered_json& added) {
+  using Json = nlohmann::ordered_json;
+  const Json byte_level = {{"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+  Json pre = {{"type", "ByteLevel"}};
+  pre.update(byte_level);
+  Json decoder = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added},
+          {"normalizer", nullptr},
+          {"pre_tokenizer", pre},
+          {"post_processor", nullptr},
+          {"decoder", decoder},
+          {"model",
+           {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
+            {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+            {"merges", merges}}}};
 }
 
 }  // namespace primer::testing

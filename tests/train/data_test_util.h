@@ -70,18 +70,7 @@ inline std::string write_tiny_tokenizer(const std::string& dir, const std::strin
     added.push_back({{"id", next++}, {"content", s}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
                      {"normalized", false}, {"special", true}});
   }
-  Json tj = {{"version", "1.0"},
-             {"truncation", nullptr},
-             {"padding", nullptr},
-             {"added_tokens", added},
-             {"normalizer", nullptr},
-             {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
-             {"post_processor", nullptr},
-             {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}}},
-             {"model",
-              {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-               {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
-               {"merges", merge_list}}}};
+  Json tj = byte_level_tokenizer_json(vocab, merge_list, added);
   Json cfg = Json::object();
   if (with_eos) cfg["eos_token"] = "<|endoftext|>";
   cfg["bos_token"] = nullptr;

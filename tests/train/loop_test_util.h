@@ -63,18 +63,7 @@ inline std::string write_byte_tokenizer(const std::string& dir) {
   Json added = Json::array();
   added.push_back({{"id", 256}, {"content", "<|endoftext|>"}, {"single_word", false}, {"lstrip", false},
                    {"rstrip", false}, {"normalized", false}, {"special", true}});
-  Json tj = {{"version", "1.0"},
-             {"truncation", nullptr},
-             {"padding", nullptr},
-             {"added_tokens", added},
-             {"normalizer", nullptr},
-             {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
-             {"post_processor", nullptr},
-             {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}}},
-             {"model",
-              {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-               {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
-               {"merges", Json::array()}}}};
+  Json tj = primer::testing::byte_level_tokenizer_json(vocab, Json::array(), added);
   Json cfg = {{"eos_token", "<|endoftext|>"}, {"bos_token", nullptr}};
   const std::string path = (std::filesystem::path(dir) / "tokenizer.json").string();
   write_text_file(path, tj.dump());
